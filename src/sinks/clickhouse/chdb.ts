@@ -1,0 +1,89 @@
+/**
+ * chDB: ClickHouse in-process. libchdb binds one data directory per process, so a process holds at
+ * most one persistent chDB at a time; a temporary one (no path) is removed on close.
+ */
+import { drainPending, Session } from 'chdb'
+import { type ClickHouse, PINNED_SETTINGS } from './client.ts'
+import { fromChdbError, sqlExcerpt } from './errors.ts'
+import { detectFeatures, type Features } from './features.ts'
+import { quoteTable } from './identifiers.ts'
+import { serializeRows } from './json-each-row.ts'
+import { checkFormat, parseJsonEachRow, trimStatement } from './statement.ts'
+
+export function createChdbClickHouse(path?: string): ClickHouse {
+  let session: Session
+  try {
+    session = new Session(path, {
+      connectionArgs: Object.entries(PINNED_SETTINGS).map(([k, v]) => `--${k}=${v}`),
+    })
+  } catch (err) {
+    throw fromChdbError(err, `opening chDB at ${path ?? '(temporary directory)'}`)
+  }
+  let features: Promise<Features> | undefined
+
+  const ch: ClickHouse = {
+    kind: 'chdb',
+    features() {
+      features ??= detectFeatures(ch).catch((err: unknown) => {
+        features = undefined
+        throw err
+      })
+      return features
+    },
+    async command(sql) {
+      try {
+        await session.queryAsync(trimStatement(sql), { format: 'TabSeparated' })
+      } catch (err) {
+        throw fromChdbError(err, sqlExcerpt(sql))
+      }
+    },
+    async query<T>(sql: string): Promise<T[]> {
+      try {
+        const result = await session.queryAsync(trimStatement(sql), { format: 'JSONEachRow' })
+        return parseJsonEachRow<T>(result.text())
+      } catch (err) {
+        throw fromChdbError(err, sqlExcerpt(sql))
+      }
+    },
+    async insert(table, rows) {
+      await ch.insertRaw(table, serializeRows(rows))
+    },
+    async insertRaw(table, body) {
+      if (body.length === 0) return
+      const target = quoteTable(table)
+      try {
+        await session.insert({
+          table: target,
+          values: Buffer.from(body, 'utf8'),
+          format: 'JSONEachRow',
+          settings: PINNED_SETTINGS,
+        })
+      } catch (err) {
+        throw fromChdbError(err, `INSERT INTO ${target}`)
+      }
+    },
+    async *stream(sql, format) {
+      const statement = trimStatement(sql)
+      try {
+        const chunks = session.queryStream(statement, { format: checkFormat(format) })
+        for await (const chunk of chunks) yield chunk.raw()
+      } catch (err) {
+        throw fromChdbError(err, sqlExcerpt(statement))
+      }
+    },
+    async ping() {
+      try {
+        await session.queryAsync('SELECT 1', { format: 'TabSeparated' })
+        return true
+      } catch {
+        return false
+      }
+    },
+    async close() {
+      session.close()
+      // Until pending native work drains, a new Session in this process would be refused.
+      await drainPending()
+    },
+  }
+  return ch
+}

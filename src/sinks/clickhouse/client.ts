@@ -1,0 +1,73 @@
+/**
+ * The narrow surface Tributary needs from ClickHouse, with two engines behind it: a server over HTTP
+ * and chDB in-process (tests, demos, single-node use). Everything above this file is engine-blind;
+ * engine differences are carried by `Features`, never by checking `kind`.
+ */
+import type { Features } from './features.ts'
+
+export interface ClickHouse {
+  readonly kind: 'server' | 'chdb'
+  /** Detected once per client and cached. */
+  features(): Promise<Features>
+  command(sql: string): Promise<void>
+  /**
+   * Rows as JSONEachRow. 64-bit integers arrive as strings on every engine (a JS number would
+   * silently lose precision past 2^53), so convert with Number() or BigInt() as appropriate.
+   */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>
+  insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>
+  /** Pre-serialised JSONEachRow lines: the fast path, no per-row work in this layer. */
+  insertRaw(table: string, jsonEachRowBody: string): Promise<void>
+  /** The result of `sql` rendered in `format` (JSON, CSV, Parquet, PrettyCompact, ...), as produced. */
+  stream(sql: string, format: string): AsyncIterable<Uint8Array>
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface ClickHouseOptions {
+  /** Overrides the database named in an http(s) URL's path. */
+  database?: string
+  /** Per-request timeout for the server engine. */
+  requestTimeoutMs?: number
+  /** Credentials; default from TRIBUTARY_CLICKHOUSE_USER / TRIBUTARY_CLICKHOUSE_PASSWORD. */
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * Settings pinned on both engines because their defaults differ (18.16 quotes 64-bit integers and
+ * rejects unknown JSON fields; chDB does neither): one behaviour everywhere, and a JSON field
+ * without a column fails the insert instead of being dropped.
+ */
+export const PINNED_SETTINGS = {
+  output_format_json_quote_64bit_integers: 1,
+  input_format_skip_unknown_fields: 0,
+} as const
+
+/** `http(s)://host:port[/database]` -> server; `chdb:` (temporary) or `chdb:///abs/path` -> chDB. */
+export async function createClickHouse(url: string, opts: ClickHouseOptions = {}): Promise<ClickHouse> {
+  if (/^https?:\/\//i.test(url)) {
+    const { createHttpClickHouse } = await import('./http.ts')
+    return createHttpClickHouse(url, opts)
+  }
+  if (/^chdb:/i.test(url)) {
+    const { createChdbClickHouse } = await import('./chdb.ts')
+    return createChdbClickHouse(chdbPath(url))
+  }
+  throw new TypeError(
+    `ClickHouse URL ${JSON.stringify(redact(url))} must start with http://, https:// or chdb:`,
+  )
+}
+
+/** `chdb:` and `chdb://` mean a temporary database; `chdb:///abs/path` a persistent one. */
+export function chdbPath(url: string): string | undefined {
+  const rest = url.replace(/^chdb:/i, '').replace(/^\/\//, '')
+  if (rest === '') return undefined
+  if (!rest.startsWith('/'))
+    throw new TypeError(`chDB URL ${JSON.stringify(url)} needs an absolute path: chdb:///abs/path`)
+  return decodeURIComponent(rest)
+}
+
+/** For messages: a URL may carry a password in its user-info part. */
+export function redact(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@')
+}
