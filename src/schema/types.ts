@@ -86,11 +86,10 @@ export type ValueOf<T> = T extends 'null'
                         ? ValueOf<U> | null
                         : never
 
-type FieldsOf<F extends readonly Field[]> = {
-  [K in F[number] as K['name']]: ValueOf<K['type']>
-}
 /** The record type a schema describes. */
-export type Infer<S extends RecordSchema> = { -readonly [K in keyof FieldsOf<S['fields']>]: FieldsOf<S['fields']>[K] }
+export type Infer<S extends RecordSchema> = RecordSchema extends S
+  ? Record<string, unknown> // not a literal schema: nothing to infer, and ValueOf<FieldType> would recurse forever
+  : { [F in S['fields'][number] as F['name']]: ValueOf<F['type']> }
 
 export function isNullable(t: FieldType): t is NullableType {
   return Array.isArray(t) && t.length === 2 && t[0] === 'null'

@@ -1,0 +1,27 @@
+/** Tributary's public API: what a topology author imports. Everything else is internal. */
+
+export { ConfigError, TributaryError } from './errors/tributary-error.ts'
+export type { Infer, RecordSchema } from './schema/types.ts'
+export { defineSchema } from './schema/types.ts'
+export { avro, json, type ValueFormat } from './serde/format.ts'
+export { TopologyTestDriver } from './testing/test-driver.ts'
+export {
+  defineTopology,
+  step,
+  type Topology,
+  type TopologyDefinition,
+  type TopologyLogic,
+  type TopologySpec,
+} from './topology/define.ts'
+export type { Envelope, KafkaRecord } from './topology/record.ts'
+export type { Rejection } from './topology/rejection.ts'
+export {
+  matches,
+  oneOf,
+  positive,
+  predicate,
+  type Rule,
+  type Rules,
+  range,
+  required,
+} from './validation/rules.ts'

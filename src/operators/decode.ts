@@ -1,0 +1,43 @@
+import type { OperatorFunction } from 'rxjs'
+import { DecodeError } from '../errors/tributary-error.ts'
+import type { ValueSerde } from '../serde/format.ts'
+import type { Envelope, KafkaRecord } from '../topology/record.ts'
+import type { Rejection } from '../topology/rejection.ts'
+import type { PipelineStats } from '../topology/stats.ts'
+import { operator } from './operator.ts'
+
+export interface DecodeOptions<T> {
+  readonly topology: string
+  readonly serde: ValueSerde<T>
+  readonly reject: (r: Rejection) => void
+  readonly stats: PipelineStats
+  /** Payloads above this many bytes are rejected before decoding. */
+  readonly maxPayloadBytes: number
+}
+
+/** Bytes to typed values; anything undecodable leaves through `reject`, never as an error. */
+export function decode<T>(opts: DecodeOptions<T>): OperatorFunction<KafkaRecord, Envelope<unknown>> {
+  const { topology, serde, reject, stats, maxPayloadBytes } = opts
+  const fail = (source: KafkaRecord, code: string, reason: string) => {
+    stats.rejectedDecode++
+    stats.countReject(code)
+    reject({ source, topology, stage: 'decode', code, reason, rules: [] })
+  }
+  return operator((emit) => (record) => {
+    stats.in++
+    if (record.value !== null && record.value.length > maxPayloadBytes) {
+      fail(record, 'OVERSIZED_PAYLOAD', `payload of ${record.value.length} bytes exceeds ${maxPayloadBytes}`)
+      return
+    }
+    let decoded: ReturnType<ValueSerde<T>['decode']>
+    try {
+      decoded = serde.decode(record.value)
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err
+      fail(record, err.code, err.message)
+      return
+    }
+    stats.decoded++
+    emit({ value: decoded.value, source: record, eventTime: record.timestamp, schemaId: decoded.schemaId })
+  })
+}

@@ -1,0 +1,90 @@
+import type avro from 'avsc'
+
+type Resolver = ReturnType<avro.Type['createResolver']>
+
+import { DecodeError } from '../errors/tributary-error.ts'
+import type { RecordSchema } from '../schema/types.ts'
+import { avroType } from './avro-types.ts'
+import type { Decoded, ValueSerde } from './format.ts'
+import type { SchemaRegistry } from './registry.ts'
+
+const MAGIC = 0
+
+/**
+ * Confluent wire format: magic byte 0, a 4-byte schema id, the Avro body. The topology's schema is
+ * the reader schema, so records written with an older compatible writer schema resolve to today's
+ * record type (new optional fields get their defaults).
+ */
+export function avroSerde<T>(schema: RecordSchema, registry: SchemaRegistry): ValueSerde<T> {
+  const reader = avroType(schema)
+  // Per writer schema id: a resolver, or the reason no record with that id can be read.
+  const resolvers = new Map<number, Resolver | DecodeError>()
+  const registered = new Map<string, number>()
+
+  const resolve = async (id: number): Promise<void> => {
+    if (resolvers.has(id)) return
+    const writerSchema = await registry.schemaById(id)
+    if (writerSchema === null) {
+      resolvers.set(
+        id,
+        new DecodeError(`schema id ${id} is unknown to the registry`, { code: 'UNKNOWN_SCHEMA_ID' }),
+      )
+      return
+    }
+    try {
+      resolvers.set(id, reader.createResolver(avroType(writerSchema)))
+    } catch (cause) {
+      resolvers.set(
+        id,
+        new DecodeError(
+          `writer schema id ${id} cannot be read as ${schema.name}: ${(cause as Error).message}`,
+          {
+            code: 'INCOMPATIBLE_SCHEMA',
+            cause,
+          },
+        ),
+      )
+    }
+  }
+
+  return {
+    async prepare(payloads) {
+      const ids = new Set<number>()
+      for (const p of payloads) if (p && p.length >= 5 && p[0] === MAGIC) ids.add(p.readInt32BE(1))
+      for (const id of ids) await resolve(id)
+    },
+    decode(payload): Decoded<T> {
+      if (payload === null || payload.length === 0)
+        throw new DecodeError('empty payload', { code: 'EMPTY_PAYLOAD' })
+      if (payload.length < 5 || payload[0] !== MAGIC) {
+        throw new DecodeError('not Confluent wire format (magic byte 0 + schema id)', {
+          code: 'BAD_WIRE_FORMAT',
+        })
+      }
+      const id = payload.readInt32BE(1)
+      const resolver = resolvers.get(id)
+      if (resolver === undefined) throw new Error(`schema id ${id} was not prepared; call prepare() first`)
+      if (resolver instanceof DecodeError) throw resolver
+      try {
+        return { value: reader.fromBuffer(payload.subarray(5), resolver) as T, schemaId: id }
+      } catch (cause) {
+        throw new DecodeError(`Avro body does not match schema id ${id}: ${(cause as Error).message}`, {
+          code: 'AVRO_DECODE_FAILED',
+          cause,
+        })
+      }
+    },
+    async encode(value, topic) {
+      const subject = `${topic}-value`
+      let id = registered.get(subject)
+      if (id === undefined) {
+        id = await registry.register(subject, schema)
+        registered.set(subject, id)
+      }
+      const header = Buffer.alloc(5)
+      header.writeUInt8(MAGIC, 0)
+      header.writeInt32BE(id, 1)
+      return Buffer.concat([header, reader.toBuffer(value)])
+    },
+  }
+}

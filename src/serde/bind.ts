@@ -1,0 +1,12 @@
+import type { Infer, RecordSchema } from '../schema/types.ts'
+import { avroSerde } from './avro-serde.ts'
+import type { ValueFormat, ValueSerde } from './format.ts'
+import { jsonSerde } from './json-serde.ts'
+import type { SchemaRegistry } from './registry.ts'
+
+export function bindFormat<S extends RecordSchema>(
+  format: ValueFormat<S>,
+  registry: SchemaRegistry,
+): ValueSerde<Infer<S>> {
+  return format.kind === 'avro' ? avroSerde(format.schema, registry) : jsonSerde(format.schema)
+}

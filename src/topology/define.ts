@@ -1,0 +1,101 @@
+import type { OperatorFunction } from 'rxjs'
+import { ConfigError } from '../errors/tributary-error.ts'
+import type { Infer, RecordSchema } from '../schema/types.ts'
+import type { ValueFormat } from '../serde/format.ts'
+import type { Rules } from '../validation/rules.ts'
+import type { Envelope } from './record.ts'
+
+/**
+ * A topology is a value: it names its inputs, checks and outputs and does no I/O. `tributary run`
+ * runs it against Kafka and ClickHouse; `TopologyTestDriver` runs the very same value in memory.
+ */
+export interface TopologySpec<S extends RecordSchema> {
+  /** Stable name: the consumer group, metric labels, state keys and the DLQ topic derive from it. */
+  readonly name: string
+  /** Table suffix: `bronze_<entity>`, `silver_<entity>`, `quarantine_<entity>`. Defaults to `name`. */
+  readonly entity?: string
+  readonly description?: string
+  readonly source: {
+    readonly topics: readonly string[]
+    readonly format: ValueFormat<S>
+  }
+  /** Which tables to write; both default to true (bronze-only runs feed a raw landing zone). */
+  readonly layers?: { readonly bronze?: boolean; readonly silver?: boolean }
+  /** Defaults to `<name>.dlq`. */
+  readonly deadLetterTopic?: string
+  /** Payloads above this are dead-lettered undecoded. Default 1 MiB. */
+  readonly maxPayloadBytes?: number
+}
+
+/**
+ * What happens to the records. A separate argument from the spec so TypeScript has fixed the
+ * record type (from `source.format`) before it types your callbacks.
+ */
+export interface TopologyLogic<T> {
+  /** Event time in epoch ms; defaults to the Kafka timestamp. */
+  readonly eventTime?: (value: T) => number
+  readonly rules?: Rules<T>
+  /** Your own RxJS operators, run on valid records before silver. Keep them synchronous. */
+  readonly transform?: readonly NamedOperator<T>[]
+}
+
+export type TopologyDefinition<S extends RecordSchema> = TopologySpec<S> & TopologyLogic<Infer<S>>
+
+export interface NamedOperator<T> {
+  readonly name: string
+  readonly operator: OperatorFunction<Envelope<T>, Envelope<T>>
+}
+
+export interface Topology<S extends RecordSchema = RecordSchema> {
+  readonly name: string
+  readonly entity: string
+  readonly definition: TopologyDefinition<S>
+  readonly deadLetterTopic: string
+  readonly tables: { readonly bronze?: string; readonly silver?: string; readonly quarantine: string }
+}
+
+const NAME = /^[a-z][a-z0-9_-]{0,62}$/
+
+/** Names a transform step, so `describe` and metrics can show it. */
+export function step<T>(name: string, op: OperatorFunction<Envelope<T>, Envelope<T>>): NamedOperator<T> {
+  return { name, operator: op }
+}
+
+export function defineTopology<S extends RecordSchema>(
+  spec: TopologySpec<S>,
+  logic: TopologyLogic<NoInfer<Infer<S>>> = {},
+): Topology<S> {
+  const definition: TopologyDefinition<S> = { ...spec, ...logic }
+  const { name } = definition
+  if (!NAME.test(name)) {
+    throw new ConfigError(
+      'topology.name',
+      `${JSON.stringify(name)} is not a valid name`,
+      'use lowercase letters, digits, - and _, starting with a letter',
+    )
+  }
+  const entity = (definition.entity ?? name).replaceAll('-', '_')
+  if (!NAME.test(entity)) {
+    throw new ConfigError(
+      `topology ${name}: entity`,
+      `${JSON.stringify(entity)} is not a valid table suffix`,
+      'use lowercase letters, digits and _',
+    )
+  }
+  if (definition.source.topics.length === 0) {
+    throw new ConfigError(`topology ${name}: source.topics`, 'no topics', 'name at least one Kafka topic')
+  }
+  const bronze = definition.layers?.bronze ?? true
+  const silver = definition.layers?.silver ?? true
+  return {
+    name,
+    entity,
+    definition,
+    deadLetterTopic: definition.deadLetterTopic ?? `${name}.dlq`,
+    tables: {
+      ...(bronze ? { bronze: `bronze_${entity}` } : {}),
+      ...(silver ? { silver: `silver_${entity}` } : {}),
+      quarantine: `quarantine_${entity}`,
+    },
+  }
+}

@@ -1,0 +1,81 @@
+import { Subject } from 'rxjs'
+import { decode } from '../operators/decode.ts'
+import { validate } from '../operators/validate.ts'
+import type { Infer, RecordSchema } from '../schema/types.ts'
+import type { ValueSerde } from '../serde/format.ts'
+import type { Sink } from '../sinks/sink.ts'
+import type { Topology } from './define.ts'
+import type { Envelope, KafkaRecord } from './record.ts'
+import type { Rejection } from './rejection.ts'
+import { PipelineStats } from './stats.ts'
+
+export interface PipelineSinks<T> {
+  readonly bronze?: Sink<KafkaRecord>
+  readonly silver?: Sink<Envelope<T>>
+  /** Dead-letter topic and quarantine table, fanned out by the caller. */
+  readonly rejects: Sink<Rejection>
+}
+
+export interface Pipeline {
+  /** Pushes records through synchronously: when it returns, each is in a sink, rejected or dropped. */
+  push(records: readonly KafkaRecord[]): void
+  readonly stats: PipelineStats
+  close(): void
+}
+
+/**
+ * Wires a topology's RxJS graph to sinks. Everything here is synchronous by design: after `push`
+ * returns, the sinks hold every record of the batch, so a checkpoint that flushes them may commit
+ * the batch's offsets.
+ */
+export function buildPipeline<S extends RecordSchema>(
+  topology: Topology<S>,
+  serde: ValueSerde<unknown>,
+  sinks: PipelineSinks<Infer<S>>,
+): Pipeline {
+  const def = topology.definition
+  const stats = new PipelineStats()
+  const input = new Subject<KafkaRecord>()
+  const reject = (r: Rejection) => sinks.rejects.add(r)
+  const failed: unknown[] = []
+  const onError = (err: unknown) => failed.push(err)
+
+  if (sinks.bronze) {
+    const bronze = sinks.bronze
+    input.subscribe({ next: (r) => bronze.add(r), error: onError })
+  }
+
+  let valid = input.pipe(
+    decode({
+      topology: topology.name,
+      serde,
+      reject,
+      stats,
+      maxPayloadBytes: def.maxPayloadBytes ?? 1024 * 1024,
+    }),
+    validate({
+      topology: topology.name,
+      schema: def.source.format.schema,
+      conform: def.source.format.kind === 'json',
+      ...(def.rules ? { rules: def.rules } : {}),
+      ...(def.eventTime ? { eventTime: def.eventTime } : {}),
+      reject,
+      stats,
+    }),
+  )
+  for (const t of def.transform ?? []) valid = valid.pipe(t.operator)
+  const silver = sinks.silver
+  valid.subscribe({ next: (env) => silver?.add(env), error: onError })
+
+  return {
+    stats,
+    push(records) {
+      for (const r of records) input.next(r)
+      // A throwing user operator would otherwise silently stop the stream; fail the batch instead.
+      if (failed.length > 0) throw failed[0]
+    },
+    close() {
+      input.complete()
+    },
+  }
+}

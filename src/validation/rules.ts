@@ -1,0 +1,91 @@
+/**
+ * Declarative validation rules. A rule is named (the name lands in quarantine rows, DLQ headers and
+ * the per-rule quality metrics) and returns `null` when the value passes or a message when not.
+ */
+export interface Rule<V, R = unknown> {
+  readonly name: string
+  check(value: V, record: R): string | null
+}
+
+export type FieldRules<T> = { readonly [K in keyof T]?: readonly Rule<T[K], T>[] }
+
+export interface Rules<T> {
+  readonly fields?: FieldRules<T>
+  /** Record-level checks, e.g. `predicate('paid-has-amount', (o) => o.status !== 'PAID' || o.amount > 0)`. */
+  readonly checks?: readonly Rule<T, T>[]
+}
+
+export function required<V>(): Rule<V> {
+  return {
+    name: 'required',
+    check: (v) => (v === null || v === undefined || v === '' ? 'is required' : null),
+  }
+}
+
+export function range(bounds: { min?: number; max?: number; exclusiveMin?: boolean }): Rule<number | null> {
+  const { min, max, exclusiveMin = false } = bounds
+  const label = `range[${min ?? '-inf'}${exclusiveMin ? ' exclusive' : ''}, ${max ?? '+inf'}]`
+  return {
+    name: 'range',
+    check: (v) => {
+      if (v === null) return null
+      if (min !== undefined && (exclusiveMin ? v <= min : v < min)) return `${v} is below ${label}`
+      if (max !== undefined && v > max) return `${v} is above ${label}`
+      return null
+    },
+  }
+}
+
+export function positive(): Rule<number | null> {
+  return { ...range({ min: 0, exclusiveMin: true }), name: 'positive' }
+}
+
+export function matches(pattern: RegExp): Rule<string | null> {
+  return {
+    name: 'regex',
+    check: (v) => (v === null || pattern.test(v) ? null : `${JSON.stringify(v)} does not match ${pattern}`),
+  }
+}
+
+export function oneOf<const V extends string | number>(allowed: readonly V[]): Rule<string | number | null> {
+  const set = new Set<string | number>(allowed)
+  return {
+    name: 'enum',
+    check: (v) =>
+      v === null || set.has(v) ? null : `${JSON.stringify(v)} is not one of ${allowed.join(', ')}`,
+  }
+}
+
+export function predicate<T>(
+  name: string,
+  test: (record: T) => boolean,
+  message = `failed ${name}`,
+): Rule<T, T> {
+  return { name, check: (r) => (test(r) ? null : message) }
+}
+
+export interface RuleFailure {
+  readonly field: string
+  readonly rule: string
+  readonly message: string
+}
+
+/** Compiles rules once; the result runs every rule and returns every failure. */
+export function compileRules<T>(rules: Rules<T> | undefined): (record: T) => RuleFailure[] {
+  const fieldRules = Object.entries(rules?.fields ?? {}) as [keyof T & string, readonly Rule<unknown, T>[]][]
+  const checks = rules?.checks ?? []
+  return (record) => {
+    const failures: RuleFailure[] = []
+    for (const [field, list] of fieldRules) {
+      for (const rule of list) {
+        const msg = rule.check(record[field], record)
+        if (msg !== null) failures.push({ field, rule: `${field}.${rule.name}`, message: `${field}: ${msg}` })
+      }
+    }
+    for (const rule of checks) {
+      const msg = rule.check(record, record)
+      if (msg !== null) failures.push({ field: '$', rule: rule.name, message: msg })
+    }
+    return failures
+  }
+}
