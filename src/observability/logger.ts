@@ -49,7 +49,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (usePretty) {
     // Formatting in-process and synchronously rather than through a worker-thread transport: the
     // last lines before a crash are the ones that matter, and a worker can die with them queued.
-    const prettify = prettyFactory({ colorize: options.destination === undefined && process.stdout.isTTY === true })
+    const prettify = prettyFactory({
+      colorize: options.destination === undefined && process.stdout.isTTY === true,
+    })
     const out = options.destination ?? process.stdout
     return pino(pinoOptions, { write: (line: string) => void out.write(prettify(line)) })
   }
