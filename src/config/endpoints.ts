@@ -25,7 +25,9 @@ export function portOffset(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TRIBUTARY_PORT_OFFSET ?? '0'
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 0 || n > 50000) {
-    throw new Error(`TRIBUTARY_PORT_OFFSET=${raw} is not a whole number of ports between 0 and 50000; unset it or pick e.g. 1000`)
+    throw new Error(
+      `TRIBUTARY_PORT_OFFSET=${raw} is not a whole number of ports between 0 and 50000; unset it or pick e.g. 1000`,
+    )
   }
   return n
 }
@@ -33,8 +35,11 @@ export function portOffset(env: NodeJS.ProcessEnv = process.env): number {
 export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints {
   const off = portOffset(env)
   return {
-    kafkaBrokers: (env.TRIBUTARY_KAFKA_BROKERS ?? `127.0.0.1:${BASE_PORTS.kafka + off}`).split(',').map((s) => s.trim()),
-    registryUrl: env.TRIBUTARY_REGISTRY_URL ?? `http://127.0.0.1:${BASE_PORTS.registry + off}/apis/ccompat/v7`,
+    kafkaBrokers: (env.TRIBUTARY_KAFKA_BROKERS ?? `127.0.0.1:${BASE_PORTS.kafka + off}`)
+      .split(',')
+      .map((s) => s.trim()),
+    registryUrl:
+      env.TRIBUTARY_REGISTRY_URL ?? `http://127.0.0.1:${BASE_PORTS.registry + off}/apis/ccompat/v7`,
     redisUrl: env.TRIBUTARY_REDIS_URL ?? `redis://127.0.0.1:${BASE_PORTS.redis + off}`,
     clickhouseUrl: env.TRIBUTARY_CLICKHOUSE_URL ?? `http://127.0.0.1:${BASE_PORTS.clickhouseHttp + off}`,
     metricsPort: Number(env.TRIBUTARY_METRICS_PORT ?? BASE_PORTS.metrics + off),

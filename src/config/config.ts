@@ -1,0 +1,310 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { ConfigError } from '../errors/tributary-error.ts'
+import { endpointsFromEnv } from './endpoints.ts'
+
+/**
+ * One typed configuration, validated once at start-up. Sources, lowest to highest precedence:
+ * built-in defaults (the local stack's endpoints), `topologies/environments/<env>.json`, then
+ * `TRIBUTARY_<SECTION>_<FIELD>` environment variables. Secrets are read from the environment only.
+ */
+export interface TributaryConfig {
+  readonly environment: string
+  readonly kafka: {
+    readonly brokers: readonly string[]
+    readonly clientId: string
+    readonly ssl: boolean
+    readonly sasl?: {
+      readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'
+      readonly username: string
+      readonly password: string
+    }
+  }
+  readonly registry: { readonly url: string; readonly username?: string; readonly password?: string }
+  readonly clickhouse: {
+    readonly url: string
+    readonly database: string
+    readonly username: string
+    readonly password: string
+  }
+  readonly redis: { readonly url: string }
+  readonly metrics: { readonly port: number; readonly host: string }
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
+  readonly source: {
+    /** Uncommitted records above which fetching pauses until a checkpoint lands. */
+    readonly maxInFlightRecords: number
+    readonly fromBeginning: boolean
+    readonly sessionTimeoutMs: number
+  }
+  readonly sink: {
+    /** Rows per table insert; a checkpoint is forced when any table buffers this many. */
+    readonly maxBatchRows: number
+    /** Longest a record waits in a buffer before its checkpoint. */
+    readonly flushIntervalMs: number
+    readonly retry: { readonly baseMs: number; readonly maxMs: number }
+    readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number }
+  }
+}
+
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'list'>
+
+/** Every settable field, its kind, and the one-line fix shown when it is wrong. */
+const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: never) => boolean }> = {
+  'kafka.brokers': {
+    kind: 'list',
+    fix: 'a comma-separated list of host:port, e.g. 127.0.0.1:9092',
+    check: (v: string[]) => v.length > 0 && v.every((b) => /^[^:\s]+:\d+$/.test(b)),
+  },
+  'kafka.clientId': { kind: 'string', fix: 'a non-empty client id' },
+  'kafka.ssl': { kind: 'boolean', fix: 'true or false' },
+  'registry.url': {
+    kind: 'string',
+    fix: 'the registry base URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7',
+    check: (v: string) => /^https?:\/\//.test(v),
+  },
+  'clickhouse.url': {
+    kind: 'string',
+    fix: 'http(s)://host:8123, or chdb:/abs/dir for embedded chDB',
+    check: (v: string) => /^(https?:\/\/|chdb:)/.test(v),
+  },
+  'clickhouse.database': {
+    kind: 'string',
+    fix: 'an existing database name, e.g. default',
+    check: (v: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
+  },
+  'clickhouse.username': { kind: 'string', fix: 'a ClickHouse user, e.g. default' },
+  'redis.url': { kind: 'string', fix: 'redis://host:6379', check: (v: string) => /^rediss?:\/\//.test(v) },
+  'metrics.port': {
+    kind: 'number',
+    fix: 'a TCP port 0-65535 (0 picks a free one)',
+    check: (v: number) => Number.isInteger(v) && v >= 0 && v <= 65535,
+  },
+  'metrics.host': { kind: 'string', fix: 'an interface to listen on, e.g. 127.0.0.1' },
+  'log.level': {
+    kind: 'string',
+    fix: 'one of trace, debug, info, warn, error, fatal',
+    check: (v: string) => ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].includes(v),
+  },
+  'source.maxInFlightRecords': {
+    kind: 'number',
+    fix: 'a whole number >= 1000',
+    check: (v: number) => Number.isInteger(v) && v >= 1000,
+  },
+  'source.fromBeginning': { kind: 'boolean', fix: 'true or false' },
+  'source.sessionTimeoutMs': {
+    kind: 'number',
+    fix: 'milliseconds between 6000 and 300000',
+    check: (v: number) => v >= 6000 && v <= 300000,
+  },
+  'sink.maxBatchRows': {
+    kind: 'number',
+    fix: 'a whole number between 1 and 1000000',
+    check: (v: number) => Number.isInteger(v) && v >= 1 && v <= 1_000_000,
+  },
+  'sink.flushIntervalMs': {
+    kind: 'number',
+    fix: 'milliseconds between 10 and 600000',
+    check: (v: number) => v >= 10 && v <= 600_000,
+  },
+  'sink.retry.baseMs': { kind: 'number', fix: 'milliseconds >= 1', check: (v: number) => v >= 1 },
+  'sink.retry.maxMs': {
+    kind: 'number',
+    fix: 'milliseconds >= sink.retry.baseMs',
+    check: (v: number) => v >= 1,
+  },
+  'sink.breaker.failureThreshold': {
+    kind: 'number',
+    fix: 'a whole number >= 1',
+    check: (v: number) => Number.isInteger(v) && v >= 1,
+  },
+  'sink.breaker.resetTimeoutMs': {
+    kind: 'number',
+    fix: 'milliseconds >= 100',
+    check: (v: number) => v >= 100,
+  },
+}
+
+const SECRETS = ['kafka.sasl.password', 'registry.password', 'clickhouse.password'] as const
+
+function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const e = endpointsFromEnv(env)
+  return {
+    'kafka.brokers': e.kafkaBrokers,
+    'kafka.clientId': 'tributary',
+    'kafka.ssl': false,
+    'registry.url': e.registryUrl,
+    'clickhouse.url': e.clickhouseUrl,
+    'clickhouse.database': 'default',
+    'clickhouse.username': 'default',
+    'redis.url': e.redisUrl,
+    'metrics.port': e.metricsPort,
+    'metrics.host': '127.0.0.1',
+    'log.level': 'info',
+    'source.maxInFlightRecords': 200_000,
+    'source.fromBeginning': true,
+    'source.sessionTimeoutMs': 30_000,
+    'sink.maxBatchRows': 100_000,
+    'sink.flushIntervalMs': 1_000,
+    'sink.retry.baseMs': 100,
+    'sink.retry.maxMs': 5_000,
+    'sink.breaker.failureThreshold': 3,
+    'sink.breaker.resetTimeoutMs': 2_000,
+  }
+}
+
+/** `sink.maxBatchRows` -> `TRIBUTARY_SINK_MAX_BATCH_ROWS` */
+export function envName(field: string): string {
+  return `TRIBUTARY_${field
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replaceAll('.', '_')
+    .toUpperCase()}`
+}
+
+function flatten(obj: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (typeof obj === 'object' && obj !== null && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out)
+  } else {
+    out[prefix] = obj
+  }
+  return out
+}
+
+function coerce(field: string, kind: Shape[string], raw: unknown, origin: string, fix: string): unknown {
+  const bad = (): never => {
+    throw new ConfigError(field, `${JSON.stringify(raw)} (from ${origin}) is not valid`, fix)
+  }
+  if (typeof raw !== 'string') {
+    if (kind === 'list' && Array.isArray(raw)) return raw.map(String)
+    if (kind === 'number' && typeof raw === 'number') return raw
+    if (kind === 'boolean' && typeof raw === 'boolean') return raw
+    if (kind === 'string' && typeof raw === 'string') return raw
+    return bad()
+  }
+  switch (kind) {
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    case 'number': {
+      const n = Number(raw)
+      return raw.trim() === '' || Number.isNaN(n) ? bad() : n
+    }
+    case 'boolean':
+      return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : bad()
+    default:
+      return raw
+  }
+}
+
+function unflatten(flat: Record<string, unknown>): Record<string, unknown> {
+  const root: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split('.')
+    let node = root
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>
+    node[parts.at(-1)!] = value
+  }
+  return root
+}
+
+export interface LoadOptions {
+  readonly env?: NodeJS.ProcessEnv
+  /** Directory holding `<environment>.json`; default `topologies/environments`. */
+  readonly dir?: string
+  readonly environment?: string
+}
+
+export function loadConfig(options: LoadOptions = {}): TributaryConfig {
+  const env = options.env ?? process.env
+  const environment = options.environment ?? env.TRIBUTARY_ENV ?? 'dev'
+  const dir = options.dir ?? path.resolve('topologies/environments')
+  const flat: Record<string, unknown> = defaults(env)
+
+  const file = path.join(dir, `${environment}.json`)
+  if (existsSync(file)) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      throw new ConfigError(file, `is not valid JSON (${(err as Error).message})`, 'fix the JSON syntax')
+    }
+    for (const [field, raw] of Object.entries(flatten(parsed))) {
+      if ((SECRETS as readonly string[]).includes(field)) {
+        throw new ConfigError(
+          field,
+          `found in ${file}; secrets never live in files`,
+          `remove it and set ${envName(field)} instead`,
+        )
+      }
+      const spec = FIELDS[field]
+      if (!spec)
+        throw new ConfigError(
+          field,
+          `is not a known setting (in ${file})`,
+          `remove it; known settings: ${Object.keys(FIELDS).join(', ')}`,
+        )
+      flat[field] = coerce(field, spec.kind, raw, file, spec.fix)
+    }
+  } else if (options.environment !== undefined || env.TRIBUTARY_ENV !== undefined) {
+    throw new ConfigError(
+      'TRIBUTARY_ENV',
+      `no file ${file} for environment ${JSON.stringify(environment)}`,
+      `create it or pick one of the files in ${dir}`,
+    )
+  }
+
+  for (const [field, spec] of Object.entries(FIELDS)) {
+    const raw = env[envName(field)]
+    if (raw !== undefined) flat[field] = coerce(field, spec.kind, raw, envName(field), spec.fix)
+  }
+  for (const [field, spec] of Object.entries(FIELDS)) {
+    if (spec.check && !(spec.check as (v: unknown) => boolean)(flat[field])) {
+      throw new ConfigError(field, `${JSON.stringify(flat[field])} is not valid`, spec.fix)
+    }
+  }
+  if ((flat['sink.retry.maxMs'] as number) < (flat['sink.retry.baseMs'] as number)) {
+    throw new ConfigError(
+      'sink.retry.maxMs',
+      `${flat['sink.retry.maxMs']} is below sink.retry.baseMs`,
+      'raise it to at least sink.retry.baseMs',
+    )
+  }
+
+  const cfg = unflatten(flat) as Record<string, Record<string, unknown>>
+  const mechanism = env.TRIBUTARY_KAFKA_SASL_MECHANISM
+  if (mechanism !== undefined) {
+    if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
+      throw new ConfigError(
+        'kafka.sasl.mechanism',
+        `${JSON.stringify(mechanism)} is not supported`,
+        'use plain, scram-sha-256 or scram-sha-512',
+      )
+    }
+    const username = env.TRIBUTARY_KAFKA_SASL_USERNAME
+    const password = env.TRIBUTARY_KAFKA_SASL_PASSWORD
+    if (!username || !password) {
+      throw new ConfigError(
+        'kafka.sasl',
+        'a mechanism is set but the username or password is missing',
+        'set TRIBUTARY_KAFKA_SASL_USERNAME and TRIBUTARY_KAFKA_SASL_PASSWORD',
+      )
+    }
+    cfg.kafka!.sasl = { mechanism, username, password }
+  }
+  if (env.TRIBUTARY_REGISTRY_USERNAME) {
+    cfg.registry!.username = env.TRIBUTARY_REGISTRY_USERNAME
+    cfg.registry!.password = env.TRIBUTARY_REGISTRY_PASSWORD ?? ''
+  }
+  cfg.clickhouse!.password = env.TRIBUTARY_CLICKHOUSE_PASSWORD ?? ''
+  return { environment, ...cfg } as unknown as TributaryConfig
+}
+
+/** The effective configuration with every secret masked, for `tributary config check` and logs. */
+export function maskSecrets(config: TributaryConfig): unknown {
+  return JSON.parse(
+    JSON.stringify(config, (key, value) =>
+      /password/i.test(key) && typeof value === 'string' && value !== '' ? '***' : value,
+    ),
+  )
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import { envName, loadConfig, maskSecrets } from '../../src/config/config.ts'
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tributary-config-'))
+writeFileSync(path.join(dir, 'dev.json'), JSON.stringify({ sink: { maxBatchRows: 5000 } }))
+writeFileSync(path.join(dir, 'leaky.json'), JSON.stringify({ clickhouse: { password: 'hunter2' } }))
+writeFileSync(path.join(dir, 'typo.json'), JSON.stringify({ sink: { maxBatchRow: 5 } }))
+
+test('defaults, then the environment file, then env variables', () => {
+  const cfg = loadConfig({
+    dir,
+    env: { TRIBUTARY_PORT_OFFSET: '1000', TRIBUTARY_SINK_FLUSH_INTERVAL_MS: '250' },
+  })
+  assert.equal(cfg.sink.maxBatchRows, 5000)
+  assert.equal(cfg.sink.flushIntervalMs, 250)
+  assert.deepEqual(cfg.kafka.brokers, ['127.0.0.1:10092'])
+  assert.equal(envName('sink.maxBatchRows'), 'TRIBUTARY_SINK_MAX_BATCH_ROWS')
+})
+
+test('a bad value names the field, the value and the fix', () => {
+  assert.throws(() => loadConfig({ dir, env: { TRIBUTARY_SINK_MAX_BATCH_ROWS: 'lots' } }), {
+    message:
+      /configuration sink.maxBatchRows: "lots" \(from TRIBUTARY_SINK_MAX_BATCH_ROWS\) is not valid. Fix: a whole number/,
+  })
+  assert.throws(
+    () => loadConfig({ dir, env: { TRIBUTARY_CLICKHOUSE_URL: 'ftp://x' } }),
+    /clickhouse.url.*Fix: http/,
+  )
+  assert.throws(
+    () => loadConfig({ dir, environment: 'typo', env: {} }),
+    /sink.maxBatchRow: is not a known setting/,
+  )
+  assert.throws(() => loadConfig({ dir, environment: 'nope', env: {} }), /no file .*nope.json/)
+})
+
+test('secrets come only from the environment and are masked when printed', () => {
+  assert.throws(
+    () => loadConfig({ dir, environment: 'leaky', env: {} }),
+    /secrets never live in files.*TRIBUTARY_CLICKHOUSE_PASSWORD/,
+  )
+  const cfg = loadConfig({ dir, env: { TRIBUTARY_CLICKHOUSE_PASSWORD: 'hunter2' } })
+  assert.equal(cfg.clickhouse.password, 'hunter2')
+  assert.doesNotMatch(JSON.stringify(maskSecrets(cfg)), /hunter2/)
+})
