@@ -1,0 +1,175 @@
+/**
+ * Table definitions for the medallion layers. Every data table carries Kafka lineage, and bronze,
+ * silver and quarantine are ReplacingMergeTree ordered by (topic, partition, offset): a batch
+ * re-delivered after a crash (at-least-once from Kafka) collapses to one row per offset under
+ * FINAL, which is what makes the pipeline effectively-once.
+ */
+import type { RecordSchema } from '../../schema/types.ts'
+import type { Features } from './features.ts'
+import { assertPlainName, quoteIdent, quoteTable } from './identifiers.ts'
+import { type Column, schemaColumns, timestampType } from './types.ts'
+
+export interface TableSpec {
+  readonly name: string
+  readonly columns: readonly Column[]
+  /** e.g. `ReplacingMergeTree()`, `ReplacingMergeTree(_version)`, `MergeTree()`. */
+  readonly engine: string
+  readonly orderBy: readonly string[]
+  readonly partitionBy?: string
+  /**
+   * Blocks remembered for insert deduplication where the engine has `non_replicated_deduplication_window`:
+   * an identical retried insert is then dropped by ClickHouse before it ever needs FINAL.
+   */
+  readonly dedupWindow?: number
+}
+
+type TableFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
+
+export const LINEAGE_COLUMNS = [
+  '_topic',
+  '_partition',
+  '_offset',
+  '_kafka_timestamp',
+  '_ingest_time',
+] as const
+const KAFKA_ORDER = ['_topic', '_partition', '_offset']
+const DEDUP_WINDOW = 1000
+
+export function lineageColumns(f: TableFeatures): Column[] {
+  const ts = timestampType(f)
+  return [
+    { name: '_topic', type: 'String' },
+    { name: '_partition', type: 'Int32' },
+    { name: '_offset', type: 'Int64' },
+    { name: '_kafka_timestamp', type: ts },
+    { name: '_ingest_time', type: ts },
+  ]
+}
+
+/** The raw Kafka record: key, headers and payload as text, so nothing is lost before decoding. */
+function rawRecordColumns(): Column[] {
+  return [
+    { name: '_key', type: 'Nullable(String)' },
+    { name: '_headers', type: 'String' },
+    { name: '_value', type: 'String' },
+    { name: '_value_encoding', type: 'String' },
+  ]
+}
+
+export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
+  return {
+    name: `bronze_${assertPlainName('entity', entity)}`,
+    columns: [...lineageColumns(f), ...rawRecordColumns(), { name: '_schema_id', type: 'Nullable(Int32)' }],
+    engine: 'ReplacingMergeTree()',
+    orderBy: KAFKA_ORDER,
+    dedupWindow: DEDUP_WINDOW,
+  }
+}
+
+export function silverTable(entity: string, schema: RecordSchema, f: TableFeatures): TableSpec {
+  const fields = schemaColumns(schema, f)
+  const lineage = lineageColumns(f)
+  for (const c of fields) {
+    assertPlainName(`field of ${schema.name}`, c.name)
+    if (lineage.some((l) => l.name === c.name)) {
+      throw new TypeError(`schema ${schema.name} has a field named ${c.name}, which is reserved for lineage`)
+    }
+  }
+  return {
+    name: `silver_${assertPlainName('entity', entity)}`,
+    columns: [...fields, ...lineage],
+    engine: 'ReplacingMergeTree()',
+    orderBy: KAFKA_ORDER,
+    dedupWindow: DEDUP_WINDOW,
+  }
+}
+
+export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
+  return {
+    name: `quarantine_${assertPlainName('entity', entity)}`,
+    columns: [
+      ...lineageColumns(f),
+      ...rawRecordColumns(),
+      { name: 'stage', type: 'String' },
+      { name: 'reason', type: 'String' },
+      { name: 'rules', type: 'Array(String)' },
+      { name: 'topology', type: 'String' },
+    ],
+    engine: 'ReplacingMergeTree()',
+    orderBy: KAFKA_ORDER,
+    dedupWindow: DEDUP_WINDOW,
+  }
+}
+
+/** One row per flush per layer: an audit trail, so plain MergeTree and no lineage of its own. */
+export function processingLogTable(f: TableFeatures): TableSpec {
+  const ts = timestampType(f)
+  return {
+    name: 'tributary_processing_log',
+    columns: [
+      { name: 'topology', type: 'String' },
+      { name: 'layer', type: 'String' },
+      { name: 'table', type: 'String' },
+      { name: 'status', type: 'String' },
+      { name: 'started_at', type: ts },
+      { name: 'finished_at', type: ts },
+      { name: 'duration_ms', type: 'UInt32' },
+      { name: 'records_in', type: 'UInt64' },
+      { name: 'records_out', type: 'UInt64' },
+      { name: 'records_invalid', type: 'UInt64' },
+      { name: 'topic', type: 'String' },
+      { name: 'partition', type: 'Int32' },
+      { name: 'offset_from', type: 'Int64' },
+      { name: 'offset_to', type: 'Int64' },
+      { name: 'error', type: 'String' },
+    ],
+    engine: 'MergeTree()',
+    orderBy: ['topology', 'started_at'],
+  }
+}
+
+/**
+ * A windowed aggregate. Each re-emission of a window carries a higher `_version`, and
+ * ReplacingMergeTree(_version) keeps the highest, so FINAL shows one current row per window.
+ */
+export function goldTable(
+  name: string,
+  keyColumns: readonly Column[],
+  aggregateColumns: readonly Column[],
+  f: TableFeatures,
+): TableSpec {
+  for (const c of [...keyColumns, ...aggregateColumns]) assertPlainName(`column of gold_${name}`, c.name)
+  for (const k of keyColumns) {
+    if (/^(Nullable|LowCardinality\(Nullable)\(/.test(k.type)) {
+      throw new TypeError(`gold_${name} key column ${k.name} is ${k.type}; sorting keys cannot be Nullable`)
+    }
+  }
+  const ts = timestampType(f)
+  return {
+    name: `gold_${assertPlainName('gold table', name)}`,
+    columns: [
+      ...keyColumns,
+      { name: 'window_start', type: ts },
+      { name: 'window_end', type: ts },
+      ...aggregateColumns,
+      { name: '_version', type: 'UInt64' },
+    ],
+    engine: 'ReplacingMergeTree(_version)',
+    orderBy: [...keyColumns.map((k) => k.name), 'window_start'],
+    dedupWindow: DEDUP_WINDOW,
+  }
+}
+
+export function createTableSql(spec: TableSpec, f: Pick<Features, 'nonReplicatedDedupWindow'>): string {
+  const columns = spec.columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(',\n')
+  const lines = [
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(spec.name)} (\n${columns}\n)`,
+    `ENGINE = ${spec.engine}`,
+  ]
+  if (spec.partitionBy) lines.push(`PARTITION BY ${spec.partitionBy}`)
+  lines.push(`ORDER BY (${spec.orderBy.map(quoteIdent).join(', ')})`)
+  if (spec.dedupWindow !== undefined && f.nonReplicatedDedupWindow) {
+    lines.push(`SETTINGS non_replicated_deduplication_window = ${spec.dedupWindow}`)
+  }
+  return lines.join('\n')
+}
