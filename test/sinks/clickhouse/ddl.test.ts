@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { defineSchema } from '../../../src/schema/types.ts'
+import {
+  bronzeTable,
+  createTableSql,
+  goldTable,
+  processingLogTable,
+  quarantineTable,
+  silverTable,
+} from '../../../src/sinks/clickhouse/ddl.ts'
+import { sameType } from '../../../src/sinks/clickhouse/ensure-table.ts'
+
+const v18 = { dateTime64: false, lowCardinality: false, mapType: false, nonReplicatedDedupWindow: false }
+const v26 = { dateTime64: true, lowCardinality: true, mapType: true, nonReplicatedDedupWindow: true }
+
+describe('table specs', () => {
+  it('bronze, silver and quarantine carry lineage and collapse on (topic, partition, offset)', () => {
+    const schema = defineSchema({ type: 'record', name: 'X', fields: [{ name: 'id', type: 'string' }] })
+    for (const spec of [bronzeTable('orders', v26), silverTable('orders', schema, v26), quarantineTable('orders', v26)]) {
+      const names = spec.columns.map((c) => c.name)
+      for (const l of ['_topic', '_partition', '_offset', '_kafka_timestamp', '_ingest_time']) assert.ok(names.includes(l))
+      assert.equal(spec.engine, 'ReplacingMergeTree()')
+      assert.deepEqual(spec.orderBy, ['_topic', '_partition', '_offset'])
+    }
+  })
+
+  it('timestamps are DateTime64 where supported and Int64 millis elsewhere', () => {
+    const type = (f: typeof v18) => processingLogTable(f).columns.find((c) => c.name === 'started_at')?.type
+    assert.equal(type(v26), "DateTime64(3, 'UTC')")
+    assert.equal(type(v18), 'Int64')
+  })
+
+  it('silver refuses a field that would shadow a lineage column', () => {
+    const schema = defineSchema({ type: 'record', name: 'X', fields: [{ name: '_offset', type: 'long' }] })
+    assert.throws(() => silverTable('x', schema, v26), /reserved for lineage/)
+  })
+
+  it('gold refuses nullable key columns and orders by keys then window_start', () => {
+    assert.throws(() => goldTable('g', [{ name: 'k', type: 'Nullable(String)' }], [], v26), /cannot be Nullable/)
+    const spec = goldTable('rev', [{ name: 'site', type: 'String' }], [{ name: 'n', type: 'UInt64' }], v26)
+    assert.deepEqual(spec.orderBy, ['site', 'window_start'])
+    assert.equal(spec.engine, 'ReplacingMergeTree(_version)')
+  })
+
+  it('refuses entity names that are not plain identifiers', () => {
+    assert.throws(() => bronzeTable('orders; DROP TABLE x', v26), /letters, digits and underscores/)
+  })
+})
+
+describe('createTableSql', () => {
+  it('adds the dedup window only where the engine has the setting', () => {
+    assert.match(createTableSql(bronzeTable('o', v26), v26), /SETTINGS non_replicated_deduplication_window = 1000$/)
+    assert.doesNotMatch(createTableSql(bronzeTable('o', v18), v18), /SETTINGS/)
+  })
+
+  it('quotes keyword column names', () => {
+    assert.match(createTableSql(processingLogTable(v18), v18), /`partition` Int32/)
+  })
+})
+
+describe('sameType', () => {
+  it('ignores spacing and LowCardinality, nothing else', () => {
+    assert.ok(sameType('Decimal(12, 2)', 'Decimal(12,2)'))
+    assert.ok(sameType('LowCardinality(Nullable(String))', 'Nullable(String)'))
+    assert.ok(sameType('Array(LowCardinality(String))', 'Array(String)'))
+    assert.ok(!sameType('Int32', 'Int64'))
+    assert.ok(!sameType('Nullable(String)', 'String'))
+  })
+})

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { chdbPath, redact } from '../../../src/sinks/clickhouse/client.ts'
+import { clickhouseCodeOf, fromChdbError, fromHttpError } from '../../../src/sinks/clickhouse/errors.ts'
+
+describe('error classification', () => {
+  it('socket errors anywhere in the cause chain are retriable', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const e = fromHttpError(new Error('request failed', { cause: refused }), 'SELECT 1')
+    assert.equal(e.retriable, true)
+    assert.equal(e.code, 'CLICKHOUSE_UNAVAILABLE')
+    assert.equal(e.cause instanceof Error, true)
+  })
+
+  it('503 is retriable, a syntax error is not', () => {
+    assert.equal(fromHttpError(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }), 'x').retriable, true)
+    const syntax = fromHttpError(new Error('Code: 62, e.displayText() = DB::Exception: Syntax error'), 'x')
+    assert.equal(syntax.retriable, false)
+    assert.equal(syntax.clickhouseCode, 62)
+  })
+
+  it('overload codes are retriable on both engines', () => {
+    assert.equal(fromHttpError(new Error('Code: 252. DB::Exception: Too many parts'), 'x').retriable, true)
+    assert.equal(fromChdbError(Object.assign(new Error('boom'), { clickhouseCode: 241 }), 'x').retriable, true)
+    assert.equal(fromChdbError(Object.assign(new Error('bad'), { clickhouseCode: 47 }), 'x').retriable, false)
+  })
+
+  it('reads both exception text styles', () => {
+    assert.equal(clickhouseCodeOf('Code: 60, e.displayText() = DB::Exception: Table x'), 60)
+    assert.equal(clickhouseCodeOf('Code: 60. DB::Exception: Unknown table'), 60)
+    assert.equal(clickhouseCodeOf('no code here'), undefined)
+  })
+})
+
+describe('URLs', () => {
+  it('chdb: is temporary, chdb:///path persistent, relative paths refused', () => {
+    assert.equal(chdbPath('chdb:'), undefined)
+    assert.equal(chdbPath('chdb://'), undefined)
+    assert.equal(chdbPath('chdb:///var/lib/t'), '/var/lib/t')
+    assert.throws(() => chdbPath('chdb:data'), /absolute path/)
+  })
+
+  it('redacts user info', () => {
+    assert.equal(redact('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
+  })
+})
