@@ -50,10 +50,11 @@ export function createChdbClickHouse(path?: string): ClickHouse {
     },
     async insertRaw(table, body) {
       if (body.length === 0) return
+      // Validated here; the addon takes the bare name and quotes it itself.
       const target = quoteTable(table)
       try {
         await session.insert({
-          table: target,
+          table,
           values: Buffer.from(body, 'utf8'),
           format: 'JSONEachRow',
           settings: PINNED_SETTINGS,

@@ -75,11 +75,15 @@ export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}):
       if (body.length === 0) return
       const target = quoteTable(table)
       try {
-        await client.insert({
-          table: target,
-          values: Readable.from([Buffer.from(body, 'utf8')]),
-          format: 'JSONEachRow',
+        // exec, not insert: insert() re-serialises a JSON-format stream object by object, and the
+        // point of this path is to send the caller's bytes untouched.
+        const result = await client.exec({
+          query: `INSERT INTO ${target} FORMAT JSONEachRow`,
+          values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
         })
+        // Drained rather than destroyed, so the keep-alive socket goes back to the pool.
+        for await (const _ of result.stream) {
+        }
       } catch (err) {
         throw fromHttpError(err, `INSERT INTO ${target}`)
       }
