@@ -15,7 +15,10 @@ function setup(threshold = 3, resetMs = 1000) {
     now: () => now,
     onStateChange: (s: CircuitState, prev: CircuitState) => changes.push(`${prev}->${s}`),
   })
-  return { breaker, changes, advance: (ms: number) => void (now += ms) }
+  const advance = (ms: number) => {
+    now += ms
+  }
+  return { breaker, changes, advance }
 }
 
 const fail = (e: Error) => async () => {
@@ -63,7 +66,10 @@ describe('CircuitBreaker', () => {
     assert.equal(breaker.state, 'half-open')
     let release!: () => void
     const trial = breaker.call(() => new Promise<string>((r) => (release = () => r('ok'))))
-    await assert.rejects(breaker.call(async () => 'second'), CircuitOpenError)
+    await assert.rejects(
+      breaker.call(async () => 'second'),
+      CircuitOpenError,
+    )
     release()
     assert.equal(await trial, 'ok')
     assert.equal(breaker.state, 'closed')

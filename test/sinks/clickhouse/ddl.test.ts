@@ -17,9 +17,14 @@ const v26 = { dateTime64: true, lowCardinality: true, mapType: true, nonReplicat
 describe('table specs', () => {
   it('bronze, silver and quarantine carry lineage and collapse on (topic, partition, offset)', () => {
     const schema = defineSchema({ type: 'record', name: 'X', fields: [{ name: 'id', type: 'string' }] })
-    for (const spec of [bronzeTable('orders', v26), silverTable('orders', schema, v26), quarantineTable('orders', v26)]) {
+    for (const spec of [
+      bronzeTable('orders', v26),
+      silverTable('orders', schema, v26),
+      quarantineTable('orders', v26),
+    ]) {
       const names = spec.columns.map((c) => c.name)
-      for (const l of ['_topic', '_partition', '_offset', '_kafka_timestamp', '_ingest_time']) assert.ok(names.includes(l))
+      for (const l of ['_topic', '_partition', '_offset', '_kafka_timestamp', '_ingest_time'])
+        assert.ok(names.includes(l))
       assert.equal(spec.engine, 'ReplacingMergeTree()')
       assert.deepEqual(spec.orderBy, ['_topic', '_partition', '_offset'])
     }
@@ -37,7 +42,10 @@ describe('table specs', () => {
   })
 
   it('gold refuses nullable key columns and orders by keys then window_start', () => {
-    assert.throws(() => goldTable('g', [{ name: 'k', type: 'Nullable(String)' }], [], v26), /cannot be Nullable/)
+    assert.throws(
+      () => goldTable('g', [{ name: 'k', type: 'Nullable(String)' }], [], v26),
+      /cannot be Nullable/,
+    )
     const spec = goldTable('rev', [{ name: 'site', type: 'String' }], [{ name: 'n', type: 'UInt64' }], v26)
     assert.deepEqual(spec.orderBy, ['site', 'window_start'])
     assert.equal(spec.engine, 'ReplacingMergeTree(_version)')
@@ -50,7 +58,10 @@ describe('table specs', () => {
 
 describe('createTableSql', () => {
   it('adds the dedup window only where the engine has the setting', () => {
-    assert.match(createTableSql(bronzeTable('o', v26), v26), /SETTINGS non_replicated_deduplication_window = 1000$/)
+    assert.match(
+      createTableSql(bronzeTable('o', v26), v26),
+      /SETTINGS non_replicated_deduplication_window = 1000$/,
+    )
     assert.doesNotMatch(createTableSql(bronzeTable('o', v18), v18), /SETTINGS/)
   })
 

@@ -13,7 +13,10 @@ describe('error classification', () => {
   })
 
   it('503 is retriable, a syntax error is not', () => {
-    assert.equal(fromHttpError(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }), 'x').retriable, true)
+    assert.equal(
+      fromHttpError(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }), 'x').retriable,
+      true,
+    )
     const syntax = fromHttpError(new Error('Code: 62, e.displayText() = DB::Exception: Syntax error'), 'x')
     assert.equal(syntax.retriable, false)
     assert.equal(syntax.clickhouseCode, 62)
@@ -21,7 +24,10 @@ describe('error classification', () => {
 
   it('overload codes are retriable on both engines', () => {
     assert.equal(fromHttpError(new Error('Code: 252. DB::Exception: Too many parts'), 'x').retriable, true)
-    assert.equal(fromChdbError(Object.assign(new Error('boom'), { clickhouseCode: 241 }), 'x').retriable, true)
+    assert.equal(
+      fromChdbError(Object.assign(new Error('boom'), { clickhouseCode: 241 }), 'x').retriable,
+      true,
+    )
     assert.equal(fromChdbError(Object.assign(new Error('bad'), { clickhouseCode: 47 }), 'x').retriable, false)
   })
 

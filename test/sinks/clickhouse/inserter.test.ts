@@ -50,14 +50,23 @@ describe('inserter', () => {
     const waits: InsertWait[] = []
     const inserter = createInserter(ch, {
       breaker,
-      retry: { retries: Number.POSITIVE_INFINITY, baseMs: 100, maxMs: 800, jitter: false, sleep: clock.sleep },
+      retry: {
+        retries: Number.POSITIVE_INFINITY,
+        baseMs: 100,
+        maxMs: 800,
+        jitter: false,
+        sleep: clock.sleep,
+      },
       onWait: (w) => void waits.push(w),
       waitSliceMs: 250,
     })
     const outcome = await inserter.insertRaw('bronze_x', '{"a":1}\n', 1)
     assert.deepEqual(bodies, ['{"a":1}\n'])
     assert.equal(outcome.rows, 1)
-    assert.ok(outcome.attempts > 7, `attempts ${outcome.attempts}: calls rejected by the open breaker count too`)
+    assert.ok(
+      outcome.attempts > 7,
+      `attempts ${outcome.attempts}: calls rejected by the open breaker count too`,
+    )
     assert.deepEqual(states.slice(0, 2), ['open', 'half-open'])
     assert.equal(breaker.state, 'closed')
     // Slices: every wait longer than one slice reports again while it lasts.
@@ -69,8 +78,16 @@ describe('inserter', () => {
   it('does not retry a rejected statement', async () => {
     const clock = virtualClock()
     const { ch, bodies } = fakeClickHouse([badSql])
-    const breaker = new CircuitBreaker({ name: 'ch', failureThreshold: 1, resetTimeoutMs: 1000, now: clock.now })
-    const inserter = createInserter(ch, { breaker, retry: { retries: 5, baseMs: 1, maxMs: 1, sleep: clock.sleep } })
+    const breaker = new CircuitBreaker({
+      name: 'ch',
+      failureThreshold: 1,
+      resetTimeoutMs: 1000,
+      now: clock.now,
+    })
+    const inserter = createInserter(ch, {
+      breaker,
+      retry: { retries: 5, baseMs: 1, maxMs: 1, sleep: clock.sleep },
+    })
     await assert.rejects(inserter.insertRaw('t', 'x', 1), /bad/)
     assert.deepEqual(bodies, [])
     assert.deepEqual(clock.slept, [])
@@ -80,7 +97,12 @@ describe('inserter', () => {
   it('an onWait that throws (consumer shutting down) abandons the insert', async () => {
     const clock = virtualClock()
     const { ch } = fakeClickHouse(Array.from({ length: 100 }, () => down))
-    const breaker = new CircuitBreaker({ name: 'ch', failureThreshold: 100, resetTimeoutMs: 1, now: clock.now })
+    const breaker = new CircuitBreaker({
+      name: 'ch',
+      failureThreshold: 100,
+      resetTimeoutMs: 1,
+      now: clock.now,
+    })
     let waits = 0
     const inserter = createInserter(ch, {
       breaker,

@@ -115,7 +115,10 @@ for (const engine of ENGINES) {
     it('every schema type reads back as written (null array/map read back empty)', async () => {
       const toRow = rowFor<Everything>(schema, features)
       const lineage = { _topic: 't', _partition: 0, _kafka_timestamp: 1, _ingest_time: 2 }
-      await ch.insertRaw(table, serializeRows(records.map((r, i) => ({ ...toRow(r), ...lineage, _offset: i }))))
+      await ch.insertRaw(
+        table,
+        serializeRows(records.map((r, i) => ({ ...toRow(r), ...lineage, _offset: i }))),
+      )
       const rows = await ch.query(`SELECT * FROM \`${table}\` ORDER BY id`)
       const back = rows.map(recordFor<Everything>(schema, features))
       assert.deepEqual(back, records)
@@ -124,16 +127,23 @@ for (const engine of ENGINES) {
     it('a null nullable array or map is stored as empty: ClickHouse has no Nullable(Array)', async () => {
       const toRow = rowFor<Everything>(schema, features)
       const r = { ...records[1]!, id: 3, n_list: null, n_map: null }
-      await ch.insert(table, [{ ...toRow(r), _topic: 't', _partition: 0, _offset: 9, _kafka_timestamp: 0, _ingest_time: 0 }])
+      await ch.insert(table, [
+        { ...toRow(r), _topic: 't', _partition: 0, _offset: 9, _kafka_timestamp: 0, _ingest_time: 0 },
+      ])
       const [row] = await ch.query(`SELECT * FROM \`${table}\` WHERE id = 3`)
       const back = recordFor<Everything>(schema, features)(row!)
       assert.deepEqual(back.n_list, [])
-      assert.equal(back.n_map === null ? 'null' : JSON.stringify(back.n_map), features.mapType ? '{}' : 'null')
+      assert.equal(
+        back.n_map === null ? 'null' : JSON.stringify(back.n_map),
+        features.mapType ? '{}' : 'null',
+      )
     })
 
     it('timestamps are stored as the instant (epoch millis), whatever the column type', async () => {
       const expr = features.dateTime64 ? 'toUnixTimestamp64Milli(at)' : 'at'
-      const rows = await ch.query<{ ms: string }>(`SELECT toString(${expr}) AS ms FROM \`${table}\` WHERE id = 1`)
+      const rows = await ch.query<{ ms: string }>(
+        `SELECT toString(${expr}) AS ms FROM \`${table}\` WHERE id = 1`,
+      )
       assert.equal(rows[0]?.ms, '1700000000123')
     })
   })

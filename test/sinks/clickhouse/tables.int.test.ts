@@ -91,7 +91,8 @@ for (const engine of ENGINES) {
           cols.map((c) => c.name),
           spec.columns.map((c) => c.name),
         )
-        for (const [i, c] of cols.entries()) assert.ok(sameType(c.type, spec.columns[i]!.type), `${c.name}: ${c.type}`)
+        for (const [i, c] of cols.entries())
+          assert.ok(sameType(c.type, spec.columns[i]!.type), `${c.name}: ${c.type}`)
         assert.deepEqual(await ensure(spec), { created: false, added: [] })
       }
     })
@@ -115,7 +116,10 @@ for (const engine of ENGINES) {
       assert.ok(err instanceof ClickHouseError)
       assert.equal(err.retriable, false)
       assert.equal(err.code, 'CLICKHOUSE_SCHEMA_CONFLICT')
-      assert.match(err.message, new RegExp(`silver_conf_${run} column qty is Int32 but the schema now needs String`))
+      assert.match(
+        err.message,
+        new RegExp(`silver_conf_${run} column qty is Int32 but the schema now needs String`),
+      )
       assert.match(err.message, /Fix: .*MODIFY COLUMN/)
     })
 
@@ -124,8 +128,14 @@ for (const engine of ENGINES) {
       await ensure(spec)
       // Merges stopped so the row counts below show what each insert did, not background work.
       await ch.command(`SYSTEM STOP MERGES ${spec.name}`)
-      await ch.insert(spec.name, [0, 1, 2].map((o) => bronzeRow(o, `v${o}`)))
-      await ch.insert(spec.name, [1, 2, 3, 4].map((o) => bronzeRow(o, `v${o}`)))
+      await ch.insert(
+        spec.name,
+        [0, 1, 2].map((o) => bronzeRow(o, `v${o}`)),
+      )
+      await ch.insert(
+        spec.name,
+        [1, 2, 3, 4].map((o) => bronzeRow(o, `v${o}`)),
+      )
       assert.equal(await count(`SELECT count() AS n FROM ${spec.name}`), 7)
       assert.equal(await count(`SELECT count() AS n FROM ${spec.name} FINAL`), 5)
       const offsets = await ch.query<{ o: string }>(`SELECT _offset AS o FROM ${spec.name} FINAL ORDER BY o`)
@@ -147,7 +157,12 @@ for (const engine of ENGINES) {
     })
 
     it('gold FINAL keeps the highest _version of each window, whatever the arrival order', async () => {
-      const spec = goldTable(`rev_${run}`, [{ name: 'site', type: 'String' }], [{ name: 'total', type: 'Float64' }], f)
+      const spec = goldTable(
+        `rev_${run}`,
+        [{ name: 'site', type: 'String' }],
+        [{ name: 'total', type: 'Float64' }],
+        f,
+      )
       await ensure(spec)
       await ch.command(`SYSTEM STOP MERGES ${spec.name}`)
       const row = (site: string, version: number, total: number) => ({
@@ -178,7 +193,13 @@ for (const engine of ENGINES) {
       }
       await ch.insert(q.name, [
         { ...raw(7, '{bad'), stage: 'decode', reason: 'not JSON', rules: [], topology: 'orders' },
-        { ...raw(8, '{}'), stage: 'validate', reason: 'missing id', rules: ['required:id', 'x'], topology: 'orders' },
+        {
+          ...raw(8, '{}'),
+          stage: 'validate',
+          reason: 'missing id',
+          rules: ['required:id', 'x'],
+          topology: 'orders',
+        },
       ])
       const rules = await ch.query<{ rules: string[] }>(`SELECT rules FROM ${q.name} FINAL ORDER BY _offset`)
       assert.deepEqual(

@@ -35,7 +35,12 @@ describe('columnType', () => {
       'Array(Nullable(String))',
       'Array(Nullable(String))',
     ],
-    ['nullable array is not Nullable', ['null', { type: 'array', items: 'int' }], 'Array(Int32)', 'Array(Int32)'],
+    [
+      'nullable array is not Nullable',
+      ['null', { type: 'array', items: 'int' }],
+      'Array(Int32)',
+      'Array(Int32)',
+    ],
     ['map', { type: 'map', values: 'double' }, 'String', 'Map(String, Float64)'],
     ['nullable map', ['null', { type: 'map', values: 'int' }], 'Nullable(String)', 'Map(String, Int32)'],
     [
@@ -110,7 +115,10 @@ describe('rowFor', () => {
 
 describe('recordFor', () => {
   it('reads back what each engine renders', () => {
-    const fromV18 = recordFor<All>(schema, v18)({
+    const fromV18 = recordFor<All>(
+      schema,
+      v18,
+    )({
       b: 1,
       raw: 'AP8B',
       day: '0000-00-00',
@@ -122,7 +130,10 @@ describe('recordFor', () => {
       name: 'n',
     })
     assert.deepEqual(fromV18, { ...record, day: 0, maybe: false, list: [true] })
-    const fromV26 = recordFor<All>(schema, v26)({
+    const fromV26 = recordFor<All>(
+      schema,
+      v26,
+    )({
       b: 1,
       raw: 'AP8B',
       day: '2024-01-02',
