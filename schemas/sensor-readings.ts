@@ -15,3 +15,20 @@ export const sensorReadingSchema = defineSchema({
   ],
 })
 export type SensorReading = Infer<typeof sensorReadingSchema>
+
+/** Example data for the demo and benchmarks: deterministic in `i`. */
+export function sampleReading(i: number, now = Date.now()): SensorReading {
+  return {
+    reading_id: `r-${i}`,
+    sensor_id: `sensor-${i % 50}`,
+    temperature: 15 + ((i * 37) % 200) / 10,
+    humidity: i % 4 === 0 ? null : 30 + ((i * 13) % 500) / 10,
+    site: ['lisbon', 'porto', 'faro'][i % 3]!,
+    event_time: now - ((i * 17) % 30_000),
+  }
+}
+
+/** Parses as JSON, breaks the sensor-readings topology's rules. */
+export function invalidReading(i: number, now = Date.now()): SensorReading {
+  return { ...sampleReading(i, now), temperature: 400 }
+}

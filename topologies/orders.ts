@@ -1,5 +1,5 @@
 import { map } from 'rxjs'
-import { orderSchema } from '../schemas/orders.ts'
+import { invalidOrder, orderSchema, sampleOrder } from '../schemas/orders.ts'
 import { avro, defineTopology, matches, oneOf, positive, predicate, required, step } from '../src/index.ts'
 
 /** Orders from the shop, Avro through the schema registry. */
@@ -10,6 +10,7 @@ export default defineTopology(
     source: { topics: ['orders'], format: avro(orderSchema) },
   },
   {
+    examples: { valid: (i) => sampleOrder(i), invalid: (i) => invalidOrder(i) },
     eventTime: (o) => o.event_time,
     rules: {
       fields: {

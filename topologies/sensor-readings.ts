@@ -1,4 +1,4 @@
-import { sensorReadingSchema } from '../schemas/sensor-readings.ts'
+import { invalidReading, sampleReading, sensorReadingSchema } from '../schemas/sensor-readings.ts'
 import { defineTopology, json, range, required } from '../src/index.ts'
 
 /** Sensor readings as JSON, checked against the same kind of schema as Avro topics. */
@@ -10,6 +10,7 @@ export default defineTopology(
     source: { topics: ['sensor-readings'], format: json(sensorReadingSchema) },
   },
   {
+    examples: { valid: (i) => sampleReading(i), invalid: (i) => invalidReading(i) },
     eventTime: (r) => r.event_time,
     rules: {
       fields: {

@@ -37,6 +37,8 @@ export interface TopologyLogic<T> {
   readonly rules?: Rules<T>
   /** Your own RxJS operators, run on valid records before silver. Keep them synchronous. */
   readonly transform?: readonly NamedOperator<T>[]
+  /** Example records for `tributary produce --generate` (the demo and benchmarks): deterministic in `i`. */
+  readonly examples?: { readonly valid: (i: number) => T; readonly invalid?: (i: number) => T }
 }
 
 export type TopologyDefinition<S extends RecordSchema> = TopologySpec<S> & TopologyLogic<Infer<S>>

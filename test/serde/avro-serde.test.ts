@@ -15,7 +15,7 @@ const order = {
 }
 
 test('decimals and timestamps round-trip through the Confluent wire format', async () => {
-  const serde = avroSerde(orderSchema, memoryRegistry())
+  const serde = avroSerde<Record<string, unknown>>(orderSchema, memoryRegistry())
   const bytes = await serde.encode(order as never, 'orders')
   assert.equal(bytes[0], 0)
   await serde.prepare([bytes])
@@ -30,16 +30,21 @@ test('a record written with an older schema resolves to the reader schema, defau
   const writer = avroSerde(older, registry)
   const { coupon: _, ...rest } = order
   const bytes = await writer.encode(rest as never, 'orders')
-  const reader = avroSerde(orderSchema, registry)
+  const reader = avroSerde<Record<string, unknown>>(orderSchema, registry)
   await reader.prepare([bytes])
   assert.deepEqual({ ...reader.decode(bytes).value }, { ...order, coupon: null })
 })
 
 test('an incompatible writer schema is a decode error naming the schema id', async () => {
   const registry = memoryRegistry()
-  const other = { type: 'record', name: 'Order', namespace: 'tributary.examples', fields: [{ name: 'x', type: 'int' }] } as const
+  const other = {
+    type: 'record',
+    name: 'Order',
+    namespace: 'tributary.examples',
+    fields: [{ name: 'x', type: 'int' }],
+  } as const
   const bytes = await avroSerde(other, registry).encode({ x: 1 } as never, 'orders')
-  const reader = avroSerde(orderSchema, registry)
+  const reader = avroSerde<Record<string, unknown>>(orderSchema, registry)
   await reader.prepare([bytes])
   assert.throws(() => reader.decode(bytes), { code: 'INCOMPATIBLE_SCHEMA', message: /schema id 1/ })
 })

@@ -25,12 +25,24 @@ test('a valid order reaches bronze and silver, typed and transformed', async () 
 
 test('an invalid order is rejected with every failed rule, and still lands in bronze', async () => {
   const driver = new TopologyTestDriver(orders)
-  await driver.pipe({ ...good, order_id: 'bad id', amount: -1, currency: 'JPY', status: 'CANCELLED', coupon: 'X' })
+  await driver.pipe({
+    ...good,
+    order_id: 'bad id',
+    amount: -1,
+    currency: 'JPY',
+    status: 'CANCELLED',
+    coupon: 'X',
+  })
   assert.equal(driver.bronze().length, 1)
   assert.equal(driver.silver().length, 0)
   const [r] = driver.rejected()
   assert.equal(r?.stage, 'validate')
-  assert.deepEqual(r?.rules, ['order_id.regex', 'amount.positive', 'currency.enum', 'coupon-not-on-cancelled'])
+  assert.deepEqual(r?.rules, [
+    'order_id.regex',
+    'amount.positive',
+    'currency.enum',
+    'coupon-not-on-cancelled',
+  ])
   assert.match(r?.reason ?? '', /JPY/)
 })
 
@@ -49,7 +61,8 @@ test('undecodable bytes, unknown schema ids and empty payloads are dead-lettered
 
 test('accounting: bronze = silver + rejected', async () => {
   const driver = new TopologyTestDriver(orders)
-  for (let i = 0; i < 50; i++) await driver.pipe({ ...good, order_id: `ord-${i}`, amount: i % 5 === 0 ? 0 : i })
+  for (let i = 0; i < 50; i++)
+    await driver.pipe({ ...good, order_id: `ord-${i}`, amount: i % 5 === 0 ? 0 : i })
   assert.equal(driver.bronze().length, 50)
   assert.equal(driver.silver().length + driver.rejected().length, 50)
   assert.equal(driver.rejected().length, 10)

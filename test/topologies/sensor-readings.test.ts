@@ -3,12 +3,21 @@ import { test } from 'node:test'
 import { TopologyTestDriver } from '../../src/index.ts'
 import sensors from '../../topologies/sensor-readings.ts'
 
-const reading = { reading_id: 'r-1', sensor_id: 's-1', temperature: 21.5, humidity: 40, site: 'lisbon', event_time: 1767261600000 }
+const reading = {
+  reading_id: 'r-1',
+  sensor_id: 's-1',
+  temperature: 21.5,
+  humidity: 40,
+  site: 'lisbon',
+  event_time: 1767261600000,
+}
 
 test('a JSON reading is checked against the schema and typed (ISO timestamps become epoch ms)', async () => {
   const driver = new TopologyTestDriver(sensors)
   await driver.pipe({ ...reading, event_time: '2026-01-01T10:00:00.000Z', humidity: undefined })
-  assert.deepEqual(driver.silver(), [{ ...reading, event_time: Date.parse('2026-01-01T10:00:00.000Z'), humidity: null }])
+  assert.deepEqual(driver.silver(), [
+    { ...reading, event_time: Date.parse('2026-01-01T10:00:00.000Z'), humidity: null },
+  ])
 })
 
 test('missing required fields and wrong types are each named', async () => {
@@ -16,7 +25,10 @@ test('missing required fields and wrong types are each named', async () => {
   await driver.pipe({ ...reading, sensor_id: undefined, temperature: 'hot' })
   const [r] = driver.rejected()
   assert.deepEqual(r?.rules, ['schema.required', 'schema.type'])
-  assert.match(r?.reason ?? '', /sensor_id: required field is missing; temperature: expected double, got string/)
+  assert.match(
+    r?.reason ?? '',
+    /sensor_id: required field is missing; temperature: expected double, got string/,
+  )
 })
 
 test('a rule violation and broken JSON are rejected at their stage', async () => {

@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { type Message, Partitioners } from 'kafkajs'
+import { bindFormat } from '../../serde/bind.ts'
+import { createKafka } from '../../sources/kafka/client.ts'
+import type { Topology } from '../../topology/define.ts'
+import type { CliContext, Command } from '../context.ts'
+import { loadTopologies } from '../topologies.ts'
+
+/** The classes of bad input `--invalid-ratio` cycles through: each must end in DLQ and quarantine. */
+export const INVALID_KINDS = [
+  'garbage',
+  'empty',
+  'unknown-schema',
+  'missing-field',
+  'wrong-type',
+  'rule',
+  'oversized',
+] as const
+export type InvalidKind = (typeof INVALID_KINDS)[number]
+
+export interface ProduceSummary {
+  topic: string
+  produced: number
+  valid: number
+  invalid: Record<InvalidKind, number>
+}
+
+async function topologyFor(topic: string): Promise<Topology> {
+  for (const t of (await loadTopologies()).values()) if (t.definition.source.topics.includes(topic)) return t
+  throw new Error(
+    `no topology reads topic ${JSON.stringify(topic)}; produce needs one to know the format and schema`,
+  )
+}
+
+/** Values shaped to fail in one specific way for this topology's format. */
+async function invalidMessage(
+  kind: InvalidKind,
+  i: number,
+  t: Topology,
+  encode: (v: unknown) => Promise<Buffer>,
+): Promise<Buffer | null> {
+  const ex = t.definition.examples!
+  const valid = ex.valid(i) as Record<string, unknown>
+  const json = t.definition.source.format.kind === 'json'
+  const firstRequired = t.definition.source.format.schema.fields.find((f) => !Array.isArray(f.type))!.name
+  switch (kind) {
+    case 'garbage':
+      return Buffer.from(`\u0001garbage-${i}\u00ff`, 'latin1')
+    case 'empty':
+      return null
+    case 'unknown-schema':
+      return json
+        ? Buffer.from(`[not json ${i}`)
+        : Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), Buffer.from('xx')])
+    case 'missing-field': {
+      if (!json) return (await encode(valid)).subarray(0, 8) // truncated Avro body
+      const { [firstRequired]: _, ...rest } = valid
+      return Buffer.from(JSON.stringify(rest))
+    }
+    case 'wrong-type':
+      return json
+        ? Buffer.from(JSON.stringify({ ...valid, [firstRequired]: { not: 'a string' } }))
+        : Buffer.concat([
+            (await encode(valid)).subarray(0, 5),
+            Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+          ])
+    case 'rule':
+      return encode(ex.invalid ? ex.invalid(i) : { ...valid, [firstRequired]: null })
+    case 'oversized':
+      return Buffer.alloc((t.definition.maxPayloadBytes ?? 1024 * 1024) + 1, 0x20)
+  }
+}
+
+export async function produceGenerated(
+  ctx: CliContext,
+  topic: string,
+  count: number,
+  invalidRatio: number,
+  opts: { from?: number; now?: number } = {},
+): Promise<ProduceSummary> {
+  const t = await topologyFor(topic)
+  if (!t.definition.examples)
+    throw new Error(`topology ${t.name} declares no examples; add examples.valid to generate data`)
+  const serde = bindFormat(t.definition.source.format, ctx.registry())
+  const encode = (v: unknown) => serde.encode(v as never, topic)
+  const summary: ProduceSummary = {
+    topic,
+    produced: 0,
+    valid: 0,
+    invalid: Object.fromEntries(INVALID_KINDS.map((k) => [k, 0])) as Record<InvalidKind, number>,
+  }
+  const every = invalidRatio > 0 ? Math.max(1, Math.round(1 / invalidRatio)) : 0
+  const from = opts.from ?? 0
+  const messages: Message[] = []
+  for (let i = from; i < from + count; i++) {
+    let value: Buffer | null
+    if (every > 0 && i % every === every - 1) {
+      const kind = INVALID_KINDS[Math.floor(i / every) % INVALID_KINDS.length]!
+      value = await invalidMessage(kind, i, t, encode)
+      summary.invalid[kind]++
+    } else {
+      value = await encode(t.definition.examples.valid(i))
+      summary.valid++
+    }
+    messages.push({ key: `k-${i}`, value })
+  }
+  await sendAll(ctx, topic, messages)
+  summary.produced = messages.length
+  return summary
+}
+
+export async function sendAll(ctx: CliContext, topic: string, messages: Message[]): Promise<void> {
+  const kafka = createKafka(ctx.config, ctx.logger('warn'))
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  try {
+    for (let i = 0; i < messages.length; i += 5000) {
+      await producer.send({ topic, messages: messages.slice(i, i + 5000), acks: -1 })
+    }
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+export const produce: Command = {
+  name: 'produce',
+  summary: 'produce events from an NDJSON file, or generated examples (some invalid), to a topic',
+  usage: 'tributary produce <topic> (--file events.ndjson | --generate N [--invalid-ratio r])',
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string' },
+        generate: { type: 'string' },
+        'invalid-ratio': { type: 'string', default: '0' },
+      },
+    })
+    const topic = positionals[0]
+    if (!topic || (values.file === undefined) === (values.generate === undefined))
+      throw new Error(`usage: ${this.usage}`)
+    if (values.generate !== undefined) {
+      const n = Number(values.generate)
+      const ratio = Number(values['invalid-ratio'])
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error('--generate takes a whole number of events, e.g. --generate 1000')
+      if (!(ratio >= 0 && ratio <= 1))
+        throw new Error('--invalid-ratio takes a fraction between 0 and 1, e.g. 0.05')
+      console.log(JSON.stringify(await produceGenerated(ctx, topic, n, ratio)))
+      return 0
+    }
+    const t = await topologyFor(topic)
+    const serde = bindFormat(t.definition.source.format, ctx.registry())
+    const lines = readFileSync(values.file!, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+    const messages: Message[] = []
+    for (const [n, line] of lines.entries()) {
+      let value: unknown
+      try {
+        value = JSON.parse(line)
+      } catch (err) {
+        throw new Error(`${values.file}:${n + 1}: not JSON (${(err as Error).message})`)
+      }
+      messages.push({ value: await serde.encode(value as never, topic) })
+    }
+    await sendAll(ctx, topic, messages)
+    console.log(JSON.stringify({ topic, produced: messages.length }))
+    return 0
+  },
+}

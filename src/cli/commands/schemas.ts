@@ -1,0 +1,23 @@
+import { parseArgs } from 'node:util'
+import type { Command } from '../context.ts'
+import { loadTopologies } from '../topologies.ts'
+
+export const schemas: Command = {
+  name: 'schemas',
+  summary: 'register every Avro topology schema in the registry (subject <topic>-value)',
+  usage: 'tributary schemas register',
+  async run(args, ctx) {
+    const { positionals } = parseArgs({ args, allowPositionals: true })
+    if (positionals[0] !== 'register') throw new Error(`usage: ${this.usage}`)
+    const registry = ctx.registry()
+    for (const t of (await loadTopologies()).values()) {
+      const format = t.definition.source.format
+      if (format.kind !== 'avro') continue
+      for (const topic of t.definition.source.topics) {
+        const id = await registry.register(format.subject(topic), format.schema)
+        console.log(`${format.subject(topic)}\tid ${id}\t(${t.name})`)
+      }
+    }
+    return 0
+  },
+}

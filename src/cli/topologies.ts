@@ -1,0 +1,46 @@
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ConfigError } from '../errors/tributary-error.ts'
+import type { Topology } from '../topology/define.ts'
+
+/** Every `topologies/*.ts` file's default export, by topology name. */
+export async function loadTopologies(dir = path.resolve('topologies')): Promise<Map<string, Topology>> {
+  const out = new Map<string, Topology>()
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: Topology }
+    const t = mod.default
+    if (!t || typeof t !== 'object' || !('definition' in t)) {
+      throw new ConfigError(
+        `topologies/${file}`,
+        'has no default export from defineTopology()',
+        'add `export default defineTopology({...})`',
+      )
+    }
+    if (out.has(t.name))
+      throw new ConfigError(
+        `topologies/${file}`,
+        `repeats the topology name ${t.name}`,
+        'give each topology its own name',
+      )
+    out.set(t.name, t)
+  }
+  return out
+}
+
+export async function pickTopologies(names: readonly string[]): Promise<Topology[]> {
+  const all = await loadTopologies()
+  if (names.length === 0) return [...all.values()]
+  return names.map((n) => {
+    const t = all.get(n)
+    if (!t)
+      throw new ConfigError(
+        'topology',
+        `${JSON.stringify(n)} is not defined`,
+        `use one of: ${[...all.keys()].join(', ')}`,
+      )
+    return t
+  })
+}

@@ -1,0 +1,455 @@
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
+import type { Logger } from 'pino'
+import { commitEpoch, type TopicPartitionOffset } from '../checkpoint/epoch.ts'
+import type { TributaryConfig } from '../config/config.ts'
+import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
+import type { Layer } from '../observability/labels.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import { CircuitBreaker } from '../resilience/circuit-breaker.ts'
+import { isRetriableError, retry } from '../resilience/retry.ts'
+import { bindFormat } from '../serde/bind.ts'
+import type { ValueSerde } from '../serde/format.ts'
+import type { SchemaRegistry } from '../serde/registry.ts'
+import type { ClickHouse } from '../sinks/clickhouse/client.ts'
+import { bronzeTable, processingLogTable, quarantineTable, silverTable } from '../sinks/clickhouse/ddl.ts'
+import { ensureTable } from '../sinks/clickhouse/ensure-table.ts'
+import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
+import { rowFor } from '../sinks/clickhouse/types.ts'
+import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
+import { FanoutSink } from '../sinks/fanout-sink.ts'
+import { bronzeLine, quarantineLine, silverLine } from '../sinks/rows.ts'
+import type { Sink } from '../sinks/sink.ts'
+import { type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
+import { toRecord } from '../sources/kafka/to-record.ts'
+import type { Topology } from '../topology/define.ts'
+import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
+import type { Envelope, KafkaRecord } from '../topology/record.ts'
+import type { Rejection } from '../topology/rejection.ts'
+import { Serial } from './serial.ts'
+import { StatsReporter } from './stats-reporter.ts'
+
+export interface RunnerDeps {
+  readonly topology: Topology
+  readonly config: TributaryConfig
+  readonly kafka: Kafka
+  readonly registry: SchemaRegistry
+  readonly clickhouse: ClickHouse
+  readonly metrics: Metrics
+  readonly events: EngineEvents
+  readonly logger: Logger
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+/**
+ * Runs one topology: a consumer group reading its topics in batches, the synchronous pipeline,
+ * and epochs (flush sinks, then commit offsets) every `sink.flushIntervalMs`, whenever a table
+ * buffers `sink.maxBatchRows`, and whenever uncommitted records pass `source.maxInFlightRecords`.
+ * Backpressure is the last rule: the batch handler does not return until that epoch lands, so
+ * kafkajs fetches nothing more for it while ClickHouse is slow or down.
+ */
+export class TopologyRunner {
+  readonly name: string
+  private readonly deps: RunnerDeps
+  private readonly log: Logger
+  private readonly serial = new Serial()
+  private readonly pending = new Map<string, TopicPartitionOffset>()
+  private readonly consumedInEpoch = new Map<string, number>()
+  private consumer?: Consumer
+  private producer?: Producer
+  private pipeline?: Pipeline
+  private serde?: ValueSerde<unknown>
+  private inserter?: Inserter
+  private sinks: Sink<never>[] = []
+  private tableLayers = new Map<string, Layer>()
+  private reporter?: StatsReporter
+  private timer?: NodeJS.Timeout
+  private heartbeat?: () => Promise<void>
+  private inFlight = 0
+  private lastEpoch = Date.now()
+  private stopping = false
+  private started = false
+  private failure: unknown
+  private resolveDone!: () => void
+  private rejectDone!: (err: unknown) => void
+  /** Settles when the runner has stopped: resolved after a clean stop, rejected on a fatal error. */
+  readonly done: Promise<void>
+
+  constructor(deps: RunnerDeps) {
+    this.deps = deps
+    this.name = deps.topology.name
+    this.log = deps.logger.child({ topology: this.name })
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve
+      this.rejectDone = reject
+    })
+    this.done.catch(() => {})
+  }
+
+  get ready(): boolean {
+    return this.started && !this.stopping && this.failure === undefined
+  }
+
+  get groupId(): string {
+    return `tributary-${this.name}`
+  }
+
+  async start(): Promise<void> {
+    const { topology, config, kafka, clickhouse, metrics, events } = this.deps
+    const def = topology.definition
+    const features = await clickhouse.features()
+
+    const specs = [
+      ...(topology.tables.bronze ? [[bronzeTable(topology.entity, features), 'bronze'] as const] : []),
+      ...(topology.tables.silver
+        ? [[silverTable(topology.entity, def.source.format.schema, features), 'silver'] as const]
+        : []),
+      [quarantineTable(topology.entity, features), 'quarantine'] as const,
+    ]
+    for (const [spec, layer] of specs) {
+      const res = await ensureTable(clickhouse, spec)
+      this.tableLayers.set(spec.name, layer)
+      this.log.info({ table: spec.name, ...res }, 'table ready')
+    }
+    await ensureTable(clickhouse, processingLogTable(features))
+
+    const breaker = new CircuitBreaker({
+      name: 'clickhouse',
+      failureThreshold: config.sink.breaker.failureThreshold,
+      resetTimeoutMs: config.sink.breaker.resetTimeoutMs,
+      isFailure: isRetriableError,
+      onStateChange: (state, previous) =>
+        events.emit(ENGINE_EVENTS.CIRCUIT_STATE, {
+          topology: this.name,
+          target: 'clickhouse',
+          state,
+          previous,
+        }),
+    })
+    metrics.circuitState(this.name, 'clickhouse', 'closed')
+    this.inserter = createInserter(clickhouse, {
+      breaker,
+      retry: {
+        retries: Number.POSITIVE_INFINITY,
+        baseMs: config.sink.retry.baseMs,
+        maxMs: config.sink.retry.maxMs,
+      },
+      onWait: async (w) => {
+        if (this.failure !== undefined) throw this.failure
+        events.emit(ENGINE_EVENTS.SINK_RETRY, {
+          topology: this.name,
+          target: `clickhouse:${w.table}`,
+          attempt: w.attempt,
+          delayMs: w.remainingMs,
+          error: w.error,
+        })
+        await this.heartbeat?.().catch(() => {})
+      },
+    })
+
+    const writer = {
+      insertRaw: async (table: string, body: string, rows: number) => {
+        const started = Date.now()
+        await this.inserter!.insertRaw(table, body, rows)
+        metrics.sinkLatency(this.name, table, (Date.now() - started) / 1000)
+      },
+    }
+    this.serde = bindFormat(def.source.format, this.deps.registry)
+
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+    await this.producer.connect()
+    await this.ensureTopic(topology.deadLetterTopic)
+    const producer = this.producer
+    const dlq = new DeadLetterSink({
+      producer,
+      topic: topology.deadLetterTopic,
+      withRetry: (fn) =>
+        retry(fn, {
+          retries: Number.POSITIVE_INFINITY,
+          baseMs: config.sink.retry.baseMs,
+          maxMs: config.sink.retry.maxMs,
+          isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false,
+          onRetry: () => metrics.retries(this.name, 'dlq'),
+        }),
+    })
+    const quarantine = new TableSink<Rejection>({
+      table: topology.tables.quarantine,
+      writer,
+      line: quarantineLine,
+      source: (x) => x.source,
+    })
+    const rejects = new FanoutSink<Rejection>('rejects', [quarantine, dlq])
+    const bronze = topology.tables.bronze
+      ? new TableSink<KafkaRecord>({
+          table: topology.tables.bronze,
+          writer,
+          line: bronzeLine,
+          source: (r) => r,
+        })
+      : undefined
+    const toRow = rowFor<object>(def.source.format.schema, features)
+    const silver = topology.tables.silver
+      ? new TableSink<Envelope<object>>({
+          table: topology.tables.silver,
+          writer,
+          line: silverLine(toRow),
+          source: (e) => e.source,
+          eventTime: (e) => e.eventTime,
+        })
+      : undefined
+    this.sinks = [bronze, silver, quarantine, dlq].filter((s) => s !== undefined) as Sink<never>[]
+    this.pipeline = buildPipeline(topology, this.serde, {
+      ...(bronze ? { bronze } : {}),
+      ...(silver ? { silver } : {}),
+      rejects,
+    })
+    this.reporter = new StatsReporter(this.name, this.pipeline.stats, metrics, events)
+
+    const consumer = kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: config.source.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(config.source.sessionTimeoutMs / 5)),
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 200,
+    })
+    this.consumer = consumer
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment as Record<string, number[]>
+      const partitions = Object.entries(assignment).flatMap(([topic, ps]) =>
+        ps.map((partition) => ({ topic, partition })),
+      )
+      events.emit(ENGINE_EVENTS.REBALANCE_ASSIGNED, { topology: this.name, partitions })
+    })
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.fail(e.payload.error)
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [...def.source.topics], fromBeginning: config.source.fromBeginning })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    })
+    const tick = Math.max(20, Math.floor(config.sink.flushIntervalMs / 4))
+    this.timer = setInterval(() => this.onTimer(), tick)
+    this.started = true
+    this.log.info(
+      { topics: def.source.topics, group: this.groupId, tables: topology.tables },
+      'topology running',
+    )
+  }
+
+  private async ensureTopic(topic: string): Promise<void> {
+    const admin = this.deps.kafka.admin()
+    await admin.connect()
+    try {
+      const existing = await admin.listTopics()
+      if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic }], waitForLeaders: true })
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return
+    await this.serial.run(async () => {
+      if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
+      this.heartbeat = heartbeat
+      const started = Date.now()
+      const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m))
+      const serde = this.serde!
+      // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
+      await retry(() => serde.prepare(records.map((r) => r.value)), {
+        retries: Number.POSITIVE_INFINITY,
+        baseMs: 200,
+        maxMs: 5_000,
+        onRetry: async () => {
+          this.deps.metrics.retries(this.name, 'registry')
+          await heartbeat().catch(() => {})
+        },
+      })
+      this.pipeline!.push(records)
+      const last = records[records.length - 1]!
+      const key = tpKey(batch.topic, batch.partition)
+      this.pending.set(key, {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: String(BigInt(last.offset) + 1n),
+      })
+      this.consumedInEpoch.set(key, (this.consumedInEpoch.get(key) ?? 0) + records.length)
+      this.inFlight += records.length
+      const { metrics } = this.deps
+      metrics.inFlight(this.name, this.inFlight)
+      metrics.consumerLag(
+        this.name,
+        batch.topic,
+        batch.partition,
+        Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
+      )
+      metrics.batchDuration(this.name, 'process', (Date.now() - started) / 1000)
+      this.reporter!.report()
+      if (this.epochDue()) await this.epoch()
+    })
+  }
+
+  private epochDue(): boolean {
+    const { config } = this.deps
+    if (this.inFlight === 0) return false
+    if (this.inFlight >= config.source.maxInFlightRecords) return true
+    if (Date.now() - this.lastEpoch >= config.sink.flushIntervalMs) return true
+    return this.sinks.some((s) => s.pending >= config.sink.maxBatchRows)
+  }
+
+  private onTimer(): void {
+    if (this.serial.busy || this.stopping || this.failure !== undefined || !this.epochDue()) return
+    this.serial.run(() => this.epoch()).catch((err) => this.fail(err))
+  }
+
+  /** Flush everything, then commit; a fatal failure stops the runner with nothing committed. */
+  private async epoch(): Promise<void> {
+    if (this.inFlight === 0) return
+    const { events, metrics } = this.deps
+    const started = Date.now()
+    const offsets = [...this.pending.values()]
+    const consumed = new Map(this.consumedInEpoch)
+    const id = `${this.name}-${started}`
+    events.emit(ENGINE_EVENTS.CHECKPOINT_START, { topology: this.name, checkpointId: id })
+    try {
+      const result = await commitEpoch(
+        {
+          sinks: this.sinks,
+          saveState: async () => {},
+          commitOffsets: (o) => this.consumer!.commitOffsets(o.map((x) => ({ ...x }))),
+        },
+        offsets,
+      )
+      for (const o of offsets) {
+        if (this.pending.get(tpKey(o.topic, o.partition))?.offset === o.offset)
+          this.pending.delete(tpKey(o.topic, o.partition))
+      }
+      this.consumedInEpoch.clear()
+      this.inFlight = 0
+      this.lastEpoch = Date.now()
+      metrics.inFlight(this.name, 0)
+      metrics.lastCommit(this.name)
+      await this.writeProcessingLog(result.flushed as TableFlushResult[], consumed, started)
+      events.emit(ENGINE_EVENTS.CHECKPOINT_END, {
+        topology: this.name,
+        checkpointId: id,
+        durationMs: Date.now() - started,
+        bytes: 0,
+      })
+    } catch (err) {
+      await this.writeProcessingLogError(err, started).catch(() => {})
+      throw err
+    }
+  }
+
+  private async writeProcessingLog(
+    flushed: readonly TableFlushResult[],
+    consumed: Map<string, number>,
+    started: number,
+  ): Promise<void> {
+    const { metrics, events } = this.deps
+    const finished = Date.now()
+    const invalid = new Map<string, number>()
+    for (const f of flushed) {
+      if (this.tableLayers.get(f.table ?? '') !== 'quarantine') continue
+      for (const p of f.partitions) invalid.set(tpKey(p.topic, p.partition), p.count)
+    }
+    const lines: string[] = []
+    for (const f of flushed) {
+      const layer = f.table ? this.tableLayers.get(f.table) : undefined
+      if (!layer) continue
+      events.emit(ENGINE_EVENTS.SINK_FLUSH, {
+        topology: this.name,
+        table: f.table,
+        layer,
+        rows: f.rows,
+        durationMs: f.durationMs,
+      })
+      if (f.oldestEventTime !== null) metrics.eventTimeLag(this.name, layer, f.oldestEventTime)
+      for (const p of f.partitions) {
+        const k = tpKey(p.topic, p.partition)
+        lines.push(
+          JSON.stringify({
+            topology: this.name,
+            layer,
+            table: f.table,
+            status: 'ok',
+            started_at: started,
+            finished_at: finished,
+            duration_ms: f.durationMs,
+            records_in: consumed.get(k) ?? 0,
+            records_out: p.count,
+            records_invalid: invalid.get(k) ?? 0,
+            topic: p.topic,
+            partition: p.partition,
+            offset_from: p.from,
+            offset_to: p.to,
+            error: '',
+          }),
+        )
+      }
+    }
+    if (lines.length > 0)
+      await this.inserter!.insertRaw('tributary_processing_log', lines.join('\n'), lines.length)
+  }
+
+  private async writeProcessingLogError(err: unknown, started: number): Promise<void> {
+    const row = {
+      topology: this.name,
+      layer: 'all',
+      table: '',
+      status: 'error',
+      started_at: started,
+      finished_at: Date.now(),
+      duration_ms: Date.now() - started,
+      records_in: this.inFlight,
+      records_out: 0,
+      records_invalid: 0,
+      topic: '',
+      partition: -1,
+      offset_from: -1,
+      offset_to: -1,
+      error: String((err as Error)?.message ?? err).slice(0, 2000),
+    }
+    await this.deps.clickhouse.insert('tributary_processing_log', [row])
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return
+    this.failure = err
+    this.log.error({ err }, 'topology failed; stopping without committing what is not durable')
+    void this.shutdown().finally(() => this.rejectDone(err))
+  }
+
+  /** Stop fetching, drain what was read, flush, commit, disconnect. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.done
+    this.stopping = true
+    this.log.info('stopping: draining, flushing and committing')
+    if (this.consumer)
+      this.consumer.pause(this.deps.topology.definition.source.topics.map((topic) => ({ topic })))
+    try {
+      await this.serial.run(() => this.epoch())
+      this.reporter?.report()
+    } catch (err) {
+      this.failure ??= err
+    }
+    await this.shutdown()
+    if (this.failure === undefined) this.resolveDone()
+    else this.rejectDone(this.failure)
+    return this.done
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true
+    clearInterval(this.timer)
+    await this.consumer?.disconnect().catch(() => {})
+    await this.producer?.disconnect().catch(() => {})
+    this.pipeline?.close()
+  }
+}

@@ -1,0 +1,60 @@
+import type { Message, Producer } from 'kafkajs'
+import type { Rejection } from '../topology/rejection.ts'
+import type { FlushResult, Sink } from './sink.ts'
+
+/**
+ * Rejected records to the dead-letter topic with their original key, value and headers, plus
+ * headers saying why and where from, so they can be inspected and replayed as they were.
+ */
+export class DeadLetterSink implements Sink<Rejection> {
+  readonly name: string
+  private messages: Message[] = []
+  private readonly producer: Producer
+  private readonly topic: string
+  private readonly send: (fn: () => Promise<unknown>) => Promise<unknown>
+
+  constructor(opts: {
+    producer: Producer
+    topic: string
+    withRetry: (fn: () => Promise<unknown>) => Promise<unknown>
+  }) {
+    this.producer = opts.producer
+    this.topic = opts.topic
+    this.name = `dlq:${opts.topic}`
+    this.send = opts.withRetry
+  }
+
+  add(r: Rejection): void {
+    const s = r.source
+    this.messages.push({
+      key: s.key,
+      value: s.value,
+      timestamp: String(s.timestamp),
+      headers: {
+        ...s.headers,
+        'tributary.topology': r.topology,
+        'tributary.stage': r.stage,
+        'tributary.reason.code': r.code,
+        'tributary.reason': r.reason.slice(0, 4000),
+        'tributary.rules': r.rules.join(','),
+        'tributary.source.topic': s.topic,
+        'tributary.source.partition': String(s.partition),
+        'tributary.source.offset': s.offset,
+      },
+    })
+  }
+
+  get pending(): number {
+    return this.messages.length
+  }
+
+  async flush(): Promise<FlushResult> {
+    const started = Date.now()
+    const messages = this.messages
+    this.messages = []
+    if (messages.length > 0) {
+      await this.send(() => this.producer.send({ topic: this.topic, messages, acks: -1 }))
+    }
+    return { sink: this.name, rows: messages.length, durationMs: Date.now() - started }
+  }
+}
