@@ -9,9 +9,13 @@ function reachable(hostPort: string, timeoutMs = 1000): Promise<boolean> {
   ]
   return new Promise((resolve) => {
     const s = net.connect({ host, port, timeout: timeoutMs })
-    s.once('connect', () => (s.destroy(), resolve(true)))
-    s.once('error', () => resolve(false))
-    s.once('timeout', () => (s.destroy(), resolve(false)))
+    const done = (ok: boolean) => {
+      s.destroy()
+      resolve(ok)
+    }
+    s.once('connect', () => done(true))
+    s.once('error', () => done(false))
+    s.once('timeout', () => done(false))
   })
 }
 
