@@ -54,6 +54,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** kafkajs 2.2.4 arms a timer with a negative delay on Node 22+; harmless, but it would print on every run. */
+export function quietKnownWarnings(): void {
+  process.removeAllListeners('warning')
+  process.on('warning', (w) => {
+    if (w.name !== 'TimeoutNegativeWarning') console.error(`${w.name}: ${w.message}`)
+  })
+}
+
 if (import.meta.main) {
+  quietKnownWarnings()
   main(process.argv.slice(2)).then((code) => process.exit(code))
 }

@@ -252,7 +252,13 @@ export class TopologyRunner {
     }
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+  }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return
     await this.serial.run(async () => {
       if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
@@ -272,6 +278,8 @@ export class TopologyRunner {
       })
       this.pipeline!.push(records)
       const last = records[records.length - 1]!
+      // Tells kafkajs where to fetch next; nothing is committed until the epoch makes it durable.
+      resolveOffset(last.offset)
       const key = tpKey(batch.topic, batch.partition)
       this.pending.set(key, {
         topic: batch.topic,

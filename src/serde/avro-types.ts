@@ -38,6 +38,9 @@ class DecimalType extends avro.types.LogicalType {
 
   override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
     if (avro.Type.isType(type, 'logical:decimal')) return (x) => x
+    // A writer that declared plain bytes (or a registry that dropped the logical type) still
+    // carries the same two's-complement bytes.
+    if (type.typeName === 'bytes') return (x) => this._fromValue(x as Buffer)
     return undefined
   }
 }

@@ -15,17 +15,15 @@ export class RegistryUnavailableError extends TributaryError {
   }
 }
 
-function isNotFound(err: unknown): boolean {
-  const e = err as { status?: number; message?: string }
-  return e?.status === 404 || /not found|40403/i.test(String(e?.message))
-}
-
 /** Over HTTP to Confluent Schema Registry or Apicurio's ccompat API (`.../apis/ccompat/v7`). */
 export function confluentRegistry(
   url: string,
   auth?: { username: string; password: string },
 ): SchemaRegistry {
   const client = new ConfluentRegistry({ host: url, ...(auth ? { auth } : {}) })
+  const headers: Record<string, string> = auth
+    ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
+    : {}
   return {
     async register(subject, schema) {
       try {
@@ -46,14 +44,23 @@ export function confluentRegistry(
       }
     },
     async schemaById(id) {
+      // Straight from the REST API: the client library hands back a parsed type that has lost
+      // logical-type attributes (decimal precision/scale), and we need the writer schema verbatim.
+      let res: Response
       try {
-        const type = (await client.getSchema(id)) as unknown as { schema(opts: object): object }
-        // exportAttrs keeps logical-type attributes (decimal precision/scale) in the JSON.
-        return type.schema({ exportAttrs: true })
+        res = await fetch(`${url.replace(/\/$/, '')}/schemas/ids/${id}`, {
+          headers,
+          signal: AbortSignal.timeout(10_000),
+        })
       } catch (err) {
-        if (isNotFound(err)) return null
         throw new RegistryUnavailableError(url, err)
       }
+      if (res.status === 404) return null
+      if (!res.ok)
+        throw new RegistryUnavailableError(url, new Error(`HTTP ${res.status}: ${await res.text()}`))
+      const body = (await res.json()) as { schema: string; schemaType?: string }
+      if (body.schemaType !== undefined && body.schemaType !== 'AVRO') return null
+      return JSON.parse(body.schema) as object
     },
   }
 }

@@ -1,5 +1,6 @@
 import type { Message, Producer } from 'kafkajs'
 import type { Rejection } from '../topology/rejection.ts'
+import { sendChunked } from './kafka/send-chunked.ts'
 import type { FlushResult, Sink } from './sink.ts'
 
 /**
@@ -52,9 +53,7 @@ export class DeadLetterSink implements Sink<Rejection> {
     const started = Date.now()
     const messages = this.messages
     this.messages = []
-    if (messages.length > 0) {
-      await this.send(() => this.producer.send({ topic: this.topic, messages, acks: -1 }))
-    }
+    await sendChunked(this.producer, this.topic, messages, this.send)
     return { sink: this.name, rows: messages.length, durationMs: Date.now() - started }
   }
 }

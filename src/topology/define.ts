@@ -23,7 +23,7 @@ export interface TopologySpec<S extends RecordSchema> {
   readonly layers?: { readonly bronze?: boolean; readonly silver?: boolean }
   /** Defaults to `<name>.dlq`. */
   readonly deadLetterTopic?: string
-  /** Payloads above this are dead-lettered undecoded. Default 1 MiB. */
+  /** Payloads above this are dead-lettered undecoded. Default 256 KiB (under Kafka's 1 MB default). */
   readonly maxPayloadBytes?: number
 }
 
@@ -55,6 +55,8 @@ export interface Topology<S extends RecordSchema = RecordSchema> {
   readonly deadLetterTopic: string
   readonly tables: { readonly bronze?: string; readonly silver?: string; readonly quarantine: string }
 }
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024
 
 const NAME = /^[a-z][a-z0-9_-]{0,62}$/
 

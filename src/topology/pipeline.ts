@@ -4,7 +4,7 @@ import { validate } from '../operators/validate.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { Sink } from '../sinks/sink.ts'
-import type { Topology } from './define.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES, type Topology } from './define.ts'
 import type { Envelope, KafkaRecord } from './record.ts'
 import type { Rejection } from './rejection.ts'
 import { PipelineStats } from './stats.ts'
@@ -51,7 +51,7 @@ export function buildPipeline<S extends RecordSchema>(
       serde,
       reject,
       stats,
-      maxPayloadBytes: def.maxPayloadBytes ?? 1024 * 1024,
+      maxPayloadBytes: def.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     }),
     validate({
       topology: topology.name,

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { type Message, Partitioners } from 'kafkajs'
 import { bindFormat } from '../../serde/bind.ts'
+import { sendChunked } from '../../sinks/kafka/send-chunked.ts'
 import { createKafka } from '../../sources/kafka/client.ts'
-import type { Topology } from '../../topology/define.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES, type Topology } from '../../topology/define.ts'
 import type { CliContext, Command } from '../context.ts'
 import { loadTopologies } from '../topologies.ts'
 
@@ -68,7 +69,7 @@ async function invalidMessage(
     case 'rule':
       return encode(ex.invalid ? ex.invalid(i) : { ...valid, [firstRequired]: null })
     case 'oversized':
-      return Buffer.alloc((t.definition.maxPayloadBytes ?? 1024 * 1024) + 1, 0x20)
+      return Buffer.alloc((t.definition.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) + 1, 0x20)
   }
 }
 
@@ -115,9 +116,7 @@ export async function sendAll(ctx: CliContext, topic: string, messages: Message[
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await producer.connect()
   try {
-    for (let i = 0; i < messages.length; i += 5000) {
-      await producer.send({ topic, messages: messages.slice(i, i + 5000), acks: -1 })
-    }
+    await sendChunked(producer, topic, messages)
   } finally {
     await producer.disconnect()
   }

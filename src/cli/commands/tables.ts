@@ -13,7 +13,7 @@ export const tables: Command = {
     const prefixes = values.layer ? [values.layer] : [...layers, 'tributary']
     const ch = await ctx.clickhouse()
     const rows = await ch.query<{ name: string; total_rows: string | null }>(
-      `SELECT name, toString(sum(rows)) AS total_rows FROM system.parts WHERE active AND database = currentDatabase() GROUP BY name ORDER BY name`,
+      `SELECT table AS name, toString(sum(rows)) AS total_rows FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table`,
     )
     const all = await ch.query<{ name: string }>(
       'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',

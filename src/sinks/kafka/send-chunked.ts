@@ -1,0 +1,37 @@
+import type { Message, Producer } from 'kafkajs'
+
+const MAX_REQUEST_BYTES = 256 * 1024
+const MAX_REQUEST_MESSAGES = 2000
+
+function sizeOf(m: Message): number {
+  const v = m.value as Buffer | string | null
+  return (v?.length ?? 0) + ((m.key as Buffer | string | null)?.length ?? 0)
+}
+
+/**
+ * Sends in requests that stay well under the broker's default 1 MB `message.max.bytes`: kafkajs
+ * would otherwise put a whole array into one record batch and have the broker reject all of it.
+ */
+export async function sendChunked(
+  producer: Producer,
+  topic: string,
+  messages: readonly Message[],
+  send: (fn: () => Promise<unknown>) => Promise<unknown> = (fn) => fn(),
+): Promise<void> {
+  let chunk: Message[] = []
+  let bytes = 0
+  const flush = async () => {
+    const batch = chunk
+    chunk = []
+    bytes = 0
+    await send(() => producer.send({ topic, messages: batch, acks: -1 }))
+  }
+  for (const m of messages) {
+    const size = sizeOf(m)
+    if (chunk.length > 0 && (bytes + size > MAX_REQUEST_BYTES || chunk.length >= MAX_REQUEST_MESSAGES))
+      await flush()
+    chunk.push(m)
+    bytes += size
+  }
+  if (chunk.length > 0) await flush()
+}
