@@ -4,6 +4,7 @@ export { ConfigError, TributaryError } from './errors/tributary-error.ts'
 export type { Infer, RecordSchema } from './schema/types.ts'
 export { defineSchema } from './schema/types.ts'
 export { avro, json, type ValueFormat } from './serde/format.ts'
+export { renameTopology } from './testing/rename.ts'
 export { TopologyTestDriver } from './testing/test-driver.ts'
 export {
   defineTopology,

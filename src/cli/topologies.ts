@@ -4,8 +4,10 @@ import { pathToFileURL } from 'node:url'
 import { ConfigError } from '../errors/tributary-error.ts'
 import type { Topology } from '../topology/define.ts'
 
-/** Every `topologies/*.ts` file's default export, by topology name. */
-export async function loadTopologies(dir = path.resolve('topologies')): Promise<Map<string, Topology>> {
+/** Every `topologies/*.ts` file's default export, by topology name (TRIBUTARY_TOPOLOGIES_DIR moves the folder). */
+export async function loadTopologies(
+  dir = path.resolve(process.env.TRIBUTARY_TOPOLOGIES_DIR ?? 'topologies'),
+): Promise<Map<string, Topology>> {
   const out = new Map<string, Topology>()
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))

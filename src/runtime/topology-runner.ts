@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
+import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import { commitEpoch, type TopicPartitionOffset } from '../checkpoint/epoch.ts'
 import type { TributaryConfig } from '../config/config.ts'
@@ -156,7 +156,11 @@ export class TopologyRunner {
     }
     this.serde = bindFormat(def.source.format, this.deps.registry)
 
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    })
     await this.producer.connect()
     await this.ensureTopic(topology.deadLetterTopic)
     const producer = this.producer

@@ -20,6 +20,13 @@ export const INVALID_KINDS = [
 ] as const
 export type InvalidKind = (typeof INVALID_KINDS)[number]
 
+/** Which generated index is invalid, and how: every round(1/ratio)-th, cycling through the kinds. */
+export function invalidKindAt(i: number, invalidRatio: number): InvalidKind | null {
+  if (invalidRatio <= 0) return null
+  const every = Math.max(1, Math.round(1 / invalidRatio))
+  return i % every === every - 1 ? INVALID_KINDS[Math.floor(i / every) % INVALID_KINDS.length]! : null
+}
+
 export interface ProduceSummary {
   topic: string
   produced: number
@@ -75,12 +82,12 @@ async function invalidMessage(
 
 export async function produceGenerated(
   ctx: CliContext,
+  t: Topology,
   topic: string,
   count: number,
   invalidRatio: number,
-  opts: { from?: number; now?: number } = {},
+  opts: { from?: number } = {},
 ): Promise<ProduceSummary> {
-  const t = await topologyFor(topic)
   if (!t.definition.examples)
     throw new Error(`topology ${t.name} declares no examples; add examples.valid to generate data`)
   const serde = bindFormat(t.definition.source.format, ctx.registry())
@@ -91,13 +98,12 @@ export async function produceGenerated(
     valid: 0,
     invalid: Object.fromEntries(INVALID_KINDS.map((k) => [k, 0])) as Record<InvalidKind, number>,
   }
-  const every = invalidRatio > 0 ? Math.max(1, Math.round(1 / invalidRatio)) : 0
   const from = opts.from ?? 0
   const messages: Message[] = []
   for (let i = from; i < from + count; i++) {
     let value: Buffer | null
-    if (every > 0 && i % every === every - 1) {
-      const kind = INVALID_KINDS[Math.floor(i / every) % INVALID_KINDS.length]!
+    const kind = invalidKindAt(i, invalidRatio)
+    if (kind !== null) {
       value = await invalidMessage(kind, i, t, encode)
       summary.invalid[kind]++
     } else {
@@ -146,7 +152,7 @@ export const produce: Command = {
         throw new Error('--generate takes a whole number of events, e.g. --generate 1000')
       if (!(ratio >= 0 && ratio <= 1))
         throw new Error('--invalid-ratio takes a fraction between 0 and 1, e.g. 0.05')
-      console.log(JSON.stringify(await produceGenerated(ctx, topic, n, ratio)))
+      console.log(JSON.stringify(await produceGenerated(ctx, await topologyFor(topic), topic, n, ratio)))
       return 0
     }
     const t = await topologyFor(topic)

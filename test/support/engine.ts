@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import { CliContext } from '../../src/cli/context.ts'
+import { loadConfig, type TributaryConfig } from '../../src/config/config.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import type { ClickHouse } from '../../src/sinks/clickhouse/client.ts'
+import { renameTopology } from '../../src/testing/rename.ts'
+import type { Topology } from '../../src/topology/define.ts'
+
+/** A run-unique name, so tests share the stack without sharing topics, groups or tables. */
+export function uniqueName(base: string): string {
+  return `${base}-${randomBytes(3).toString('hex')}`
+}
+
+export function isolated<T extends Topology>(t: T, base = t.name): T {
+  return renameTopology(t, uniqueName(base)) as T
+}
+
+export function testConfig(overrides: Record<string, string> = {}): TributaryConfig {
+  return loadConfig({
+    env: {
+      ...process.env,
+      TRIBUTARY_METRICS_PORT: '0',
+      TRIBUTARY_SINK_FLUSH_INTERVAL_MS: '200',
+      TRIBUTARY_LOG_LEVEL: 'warn',
+      ...overrides,
+    },
+  })
+}
+
+export function testContext(config = testConfig()): CliContext {
+  return new CliContext(config)
+}
+
+export const quietLogger = () => createLogger({ level: 'error' })
+
+export async function count(ch: ClickHouse, table: string, where = '1', final = true): Promise<number> {
+  const [row] = await ch.query<{ c: string }>(
+    `SELECT count() AS c FROM ${table}${final ? ' FINAL' : ''} WHERE ${where}`,
+  )
+  return Number(row?.c ?? 0)
+}
+
+export async function createTopic(config: TributaryConfig, topic: string, partitions: number): Promise<void> {
+  const admin = new Kafka({ brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Reads a whole topic from the beginning (e.g. the DLQ) until `expected` messages arrived. */
+export async function readTopic(
+  config: TributaryConfig,
+  topic: string,
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<{ key: string | null; value: Buffer | null; headers: Record<string, string> }[]> {
+  const kafka = new Kafka({ brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') })
+  const out: { key: string | null; value: Buffer | null; headers: Record<string, string> }[] = []
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  let resolve!: () => void
+  const enough = new Promise<void>((r) => {
+    resolve = r
+  })
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {}
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v)
+      out.push({ key: message.key?.toString() ?? null, value: message.value, headers })
+      if (out.length >= expected) resolve()
+    },
+  })
+  const timer = setTimeout(resolve, timeoutMs)
+  await enough
+  clearTimeout(timer)
+  await consumer.disconnect()
+  return out
+}
