@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { type Message, Partitioners } from 'kafkajs'
+import type { RecordSchema } from '../../schema/types.ts'
 import { bindFormat } from '../../serde/bind.ts'
 import { sendChunked } from '../../sinks/kafka/send-chunked.ts'
 import { createKafka } from '../../sources/kafka/client.ts'
@@ -80,14 +81,15 @@ async function invalidMessage(
   }
 }
 
-export async function produceGenerated(
+export async function produceGenerated<S extends RecordSchema>(
   ctx: CliContext,
-  t: Topology,
+  topology: Topology<S>,
   topic: string,
   count: number,
   invalidRatio: number,
   opts: { from?: number } = {},
 ): Promise<ProduceSummary> {
+  const t = topology as unknown as Topology
   if (!t.definition.examples)
     throw new Error(`topology ${t.name} declares no examples; add examples.valid to generate data`)
   const serde = bindFormat(t.definition.source.format, ctx.registry())
