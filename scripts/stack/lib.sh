@@ -117,7 +117,8 @@ ensure_apt_packages() {
 
 ensure_maven_settings() {
   mkdir -p "$(dirname "$TRIBUTARY_MAVEN_SETTINGS")" "$TRIBUTARY_MAVEN_REPO"
-  cat >"$TRIBUTARY_MAVEN_SETTINGS.tmp" <<EOF
+  local tmp="$TRIBUTARY_MAVEN_SETTINGS.$$.tmp"
+  cat >"$tmp" <<EOF
 <settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">
   <!-- Every repository named in any pom resolves through Maven Central: no stalls on unreachable hosts. -->
   <localRepository>$TRIBUTARY_MAVEN_REPO</localRepository>
@@ -126,7 +127,7 @@ ensure_maven_settings() {
   </mirrors>
 </settings>
 EOF
-  mv "$TRIBUTARY_MAVEN_SETTINGS.tmp" "$TRIBUTARY_MAVEN_SETTINGS"
+  mv "$tmp" "$TRIBUTARY_MAVEN_SETTINGS"
 }
 
 mvn_q() {
@@ -137,8 +138,23 @@ kafka_major() { echo "${TRIBUTARY_KAFKA_VERSION%%.*}"; }
 
 kafka_jar() { echo "$KAFKA_LIB_DIR/kafka_${TRIBUTARY_KAFKA_SCALA}-${TRIBUTARY_KAFKA_VERSION}.jar"; }
 
+# Serializes downloads of one artifact between concurrent stacks sharing the cache (fd 8).
+cache_lock() {
+  mkdir -p "$TRIBUTARY_CACHE_DIR"
+  exec 8>"$TRIBUTARY_CACHE_DIR/.$1.lock"
+  flock -w 900 8 || die "timed out waiting for another download of $1 ($TRIBUTARY_CACHE_DIR/.$1.lock)"
+}
+
 fetch_kafka() {
   [[ -f "$KAFKA_LIB_DIR/.complete" ]] && return 0
+  (
+    cache_lock "kafka-$TRIBUTARY_KAFKA_VERSION"
+    [[ -f "$KAFKA_LIB_DIR/.complete" ]] && exit 0
+    fetch_kafka_locked
+  ) || exit 1
+}
+
+fetch_kafka_locked() {
   local work="$TRIBUTARY_CACHE_DIR/kafka/$TRIBUTARY_KAFKA_VERSION"
   local binding
   if (($(kafka_major) >= 4)); then
@@ -175,6 +191,14 @@ apicurio_jar() { echo "$APICURIO_HOME/apicurio-registry-app-${APICURIO_VERSION}-
 
 fetch_apicurio() {
   [[ -f "$APICURIO_HOME/.complete" ]] && return 0
+  (
+    cache_lock "apicurio-$APICURIO_VERSION"
+    [[ -f "$APICURIO_HOME/.complete" ]] && exit 0
+    fetch_apicurio_locked
+  ) || exit 1
+}
+
+fetch_apicurio_locked() {
   local tmp="$APICURIO_HOME.tmp"
   rm -rf "$tmp" && mkdir -p "$tmp"
   log "downloading Apicurio Registry $APICURIO_VERSION from Maven Central (~110 MB)"
@@ -458,7 +482,7 @@ svc_start() {
   echo "=== $(date -Is) starting: $cmd" >>"$logf"
   (
     cd "$TRIBUTARY_STACK_DIR/$svc" || exit 1
-    exec 9>&- # the stack lock of up.sh must not outlive it in the service
+    exec 8>&- 9>&- # locks of up.sh must not outlive it in the service
     # setsid: the service outlives this shell and a Ctrl-C in the terminal that started it.
     eval "exec setsid nohup $cmd" >>"$logf" 2>&1 </dev/null
   ) &
