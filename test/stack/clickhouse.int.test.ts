@@ -12,7 +12,7 @@ after(async () => {
 })
 
 test('ClickHouse server: create, insert, select', async () => {
-  const { clickhouseUrl } = await stackEndpoints()
+  const { clickhouseUrl } = await stackEndpoints('clickhouse')
   const ch = createClient({ url: clickhouseUrl })
   closers.push(() => ch.close())
   const table = uniqueName('smoke_ch')

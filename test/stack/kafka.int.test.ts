@@ -11,7 +11,7 @@ after(async () => {
 })
 
 test('kafkajs produces and a consumer group consumes every record, in order, then commits', async () => {
-  const { kafkaBrokers } = await stackEndpoints()
+  const { kafkaBrokers } = await stackEndpoints('kafka')
   const retried: string[] = []
   const kafka = new Kafka({
     clientId: 'tributary-smoke',

@@ -10,7 +10,7 @@ after(() => {
 })
 
 async function client(): Promise<Redis> {
-  const { redisUrl } = await stackEndpoints()
+  const { redisUrl } = await stackEndpoints('redis')
   const c = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true })
   clients.push(c)
   await c.connect()

@@ -16,7 +16,7 @@ const schemaV1 = (name: string) => ({
 })
 
 test('registers an Avro schema, encodes with its id, decodes the same record back', async () => {
-  const { registryUrl } = await stackEndpoints()
+  const { registryUrl } = await stackEndpoints('registry')
   const registry = new SchemaRegistry({ host: registryUrl })
   const subject = uniqueName('smoke-value')
   const schema = schemaV1(uniqueName('Smoke'))
@@ -49,7 +49,7 @@ test('registers an Avro schema, encodes with its id, decodes the same record bac
 })
 
 test('the registry global compatibility is BACKWARD', async () => {
-  const { registryUrl } = await stackEndpoints()
+  const { registryUrl } = await stackEndpoints('registry')
   const res = await fetch(`${registryUrl}/config`)
   assert.equal(res.status, 200)
   const body = (await res.json()) as { compatibilityLevel?: string; compatibility?: string }

@@ -12,21 +12,25 @@
 import net from 'node:net'
 import { type Endpoints, endpointsFromEnv } from '../../src/config/endpoints.ts'
 
+export type StackService = 'kafka' | 'registry' | 'redis' | 'clickhouse'
+
 let pending: Promise<Endpoints> | undefined
 
-export async function stackEndpoints(): Promise<Endpoints> {
-  pending ??= resolveEndpoints()
-  return pending
-}
-
-async function resolveEndpoints(): Promise<Endpoints> {
+/**
+ * The endpoints of the stack, after checking that the named services (all four when none are
+ * named) answer on their ports.
+ */
+export async function stackEndpoints(...needs: StackService[]): Promise<Endpoints> {
   const mode = process.env.TRIBUTARY_STACK ?? 'local'
   if (mode === 'local') {
     const endpoints = endpointsFromEnv()
-    await assertReachable(endpoints)
+    await assertReachable(endpoints, needs.length > 0 ? needs : ['kafka', 'registry', 'redis', 'clickhouse'])
     return endpoints
   }
-  if (mode === 'containers') return startContainers()
+  if (mode === 'containers') {
+    pending ??= startContainers()
+    return pending
+  }
   throw new Error(`TRIBUTARY_STACK=${mode} is not one of 'local' (default) or 'containers'`)
 }
 
@@ -79,13 +83,14 @@ function tcpReachable(address: string, timeoutMs = 2000): Promise<boolean> {
   })
 }
 
-async function assertReachable(e: Endpoints): Promise<void> {
-  const checks: [string, string][] = [
-    ['Kafka', e.kafkaBrokers[0] ?? ''],
-    ['schema registry', e.registryUrl],
-    ['Redis', e.redisUrl],
-    ['ClickHouse', e.clickhouseUrl],
-  ]
+async function assertReachable(e: Endpoints, needs: StackService[]): Promise<void> {
+  const all: Record<StackService, [string, string]> = {
+    kafka: ['Kafka', e.kafkaBrokers[0] ?? ''],
+    registry: ['schema registry', e.registryUrl],
+    redis: ['Redis', e.redisUrl],
+    clickhouse: ['ClickHouse', e.clickhouseUrl],
+  }
+  const checks = needs.map((n) => all[n])
   const results = await Promise.all(
     checks.map(async ([name, address]) => [name, address, await tcpReachable(address)] as const),
   )
