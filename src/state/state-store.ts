@@ -1,0 +1,58 @@
+/**
+ * The state layer's contract. A checkpoint stores a partition's operator state together with the
+ * input offset it reflects, atomically, so a restart resumes from a state that matches its offset:
+ * records after the offset are re-read, and nothing before it is applied twice.
+ */
+
+export interface PartitionRef {
+  topology: string
+  topic: string
+  partition: number
+}
+
+export interface PartitionState {
+  /** Next offset to read, as committed with this state; null = never checkpointed. */
+  offset: string | null
+  /** Dedup key -> expiry epoch ms. Only live keys: a key is live while `now < expiresAt`. */
+  dedup: Map<string, number>
+  /** General keyed state (e.g. open windows as JSON), by namespace-qualified key. */
+  kv: Map<string, string>
+  /** Small extras (e.g. watermark JSON). */
+  meta: Record<string, string>
+}
+
+/**
+ * Applied in this order, so the outcome of overlapping entries is defined: dedup adds (a re-added
+ * key takes the new expiry), then expiry of every key with `expiresAt <= now`, then kv puts, then
+ * kv deletes (a key both put and deleted ends deleted), then meta fields, then the offset.
+ */
+export interface PartitionChanges {
+  dedupAdd: [key: string, expiresAt: number][]
+  kvPut: [key: string, value: string][]
+  kvDelete: string[]
+  meta: Record<string, string>
+}
+
+export interface PartitionCommit {
+  ref: PartitionRef
+  changes: PartitionChanges
+  offset: string
+}
+
+export interface StateStore {
+  load(p: PartitionRef, now: number): Promise<PartitionState>
+  /**
+   * ONE round trip for all partitions: each partition's changes + its offset are applied atomically
+   * (per partition). Re-applying the same commit leaves the same state, so a commit whose outcome is
+   * unknown (connection lost) can simply be sent again. `bytes` is the checkpoint's payload size
+   * (see checkpointBytes), the same for every store.
+   */
+  commit(batch: PartitionCommit[], now: number): Promise<{ bytes: number }>
+  /** Deletes a partition's state (tests / resets). */
+  clear(p: PartitionRef): Promise<void>
+  close(): Promise<void>
+}
+
+export function emptyChanges(): PartitionChanges {
+  return { dedupAdd: [], kvPut: [], kvDelete: [], meta: {} }
+}
