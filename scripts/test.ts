@@ -18,7 +18,13 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 4}`, '--test-timeout=600000', ...files],
+  [
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 4}`,
+    '--test-timeout=600000',
+    ...files,
+  ],
   { stdio: 'inherit' },
 )
 process.exit(result.status ?? 1)

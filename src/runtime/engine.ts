@@ -9,12 +9,12 @@ import { subscribeMetrics } from '../observability/metrics-subscriber.ts'
 import { confluentRegistry } from '../serde/registry.ts'
 import { type ClickHouse, createClickHouse } from '../sinks/clickhouse/client.ts'
 import { createKafka } from '../sources/kafka/client.ts'
-import type { Topology } from '../topology/define.ts'
+import type { AnyTopology } from '../topology/define.ts'
 import { TopologyRunner } from './topology-runner.ts'
 
 export interface EngineOptions {
   readonly config: TributaryConfig
-  readonly topologies: readonly Topology[]
+  readonly topologies: readonly AnyTopology[]
   readonly logger?: Logger
   /** Serve /metrics, /healthz, /readyz (default true). */
   readonly serveHttp?: boolean

@@ -21,7 +21,7 @@ import { bronzeLine, quarantineLine, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
 import { toRecord } from '../sources/kafka/to-record.ts'
-import type { Topology } from '../topology/define.ts'
+import type { AnyTopology } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
@@ -29,7 +29,7 @@ import { Serial } from './serial.ts'
 import { StatsReporter } from './stats-reporter.ts'
 
 export interface RunnerDeps {
-  readonly topology: Topology
+  readonly topology: AnyTopology
   readonly config: TributaryConfig
   readonly kafka: Kafka
   readonly registry: SchemaRegistry

@@ -58,6 +58,13 @@ export interface Topology<S extends RecordSchema = RecordSchema> {
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024
 
+/**
+ * Any topology, whatever its record type: what the runtime, CLI and engine hold. Topology<S> is
+ * invariant in S (user operators consume and produce S), so no narrower common type exists.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyTopology = Topology<any>
+
 const NAME = /^[a-z][a-z0-9_-]{0,62}$/
 
 /** Names a transform step, so `describe` and metrics can show it. */

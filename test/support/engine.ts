@@ -5,14 +5,14 @@ import { loadConfig, type TributaryConfig } from '../../src/config/config.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import type { ClickHouse } from '../../src/sinks/clickhouse/client.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
-import type { Topology } from '../../src/topology/define.ts'
+import type { AnyTopology } from '../../src/topology/define.ts'
 
 /** A run-unique name, so tests share the stack without sharing topics, groups or tables. */
 export function uniqueName(base: string): string {
   return `${base}-${randomBytes(3).toString('hex')}`
 }
 
-export function isolated<T extends Topology>(t: T, base = t.name): T {
+export function isolated<T extends AnyTopology>(t: T, base = t.name): T {
   return renameTopology(t, uniqueName(base)) as T
 }
 
