@@ -546,7 +546,13 @@ print_table() {
   printf '%-11s %-8s %-9s %-56s %-8s %s\n' SERVICE STATE VERSION ADDRESS PID LOG
   for svc in "$@"; do
     pid=$(svc_pid "$svc") || pid="-"
-    if svc_healthy "$svc"; then state=healthy; ver=$(svc_version "$svc"); else state=down; ver="-"; fi
+    if svc_healthy "$svc"; then
+      # "foreign": something answers on the port, but this stack dir did not start it.
+      if [[ "$pid" == "-" ]]; then state=foreign; else state=healthy; fi
+      ver=$(svc_version "$svc")
+    else
+      state=down ver="-"
+    fi
     printf '%-11s %-8s %-9s %-56s %-8s %s\n' "$svc" "$state" "${ver:-?}" "$(svc_address "$svc")" "$pid" "$(log_file "$svc")"
   done
 }
