@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 action=${1:-}
 svc=${2:-}
-usage="usage: $0 <stop|start|restart|status> <${TRIBUTARY_SERVICES[*]// /|}>"
+usage="usage: $0 <stop|start|restart|status> <$(IFS='|'; echo "${TRIBUTARY_SERVICES[*]}")>"
 [[ -n "$action" && -n "$svc" ]] || die "$usage"
 is_service "$svc" || die "unknown service '$svc'; $usage"
 mkdir -p "$TRIBUTARY_STACK_DIR" "$STACK_RUN" "$STACK_LOGS"
