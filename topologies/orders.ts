@@ -11,6 +11,7 @@ export default defineTopology(
   },
   {
     examples: { valid: (i) => sampleOrder(i), invalid: (i) => invalidOrder(i) },
+    dedup: { name: 'order-id', key: (o) => o.order_id, retention: '24h' },
     eventTime: (o) => o.event_time,
     rules: {
       fields: {

@@ -11,6 +11,7 @@ export default defineTopology(
   },
   {
     examples: { valid: (i) => sampleReading(i), invalid: (i) => invalidReading(i) },
+    dedup: { name: 'reading-id', key: (r) => r.reading_id, retention: '1h' },
     eventTime: (r) => r.event_time,
     rules: {
       fields: {

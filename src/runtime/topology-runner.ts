@@ -21,6 +21,9 @@ import { bronzeLine, quarantineLine, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
 import { toRecord } from '../sources/kafka/to-record.ts'
+import { PartitionStates } from '../state/partition-states.ts'
+import { createRedisStore } from '../state/redis-store.ts'
+import type { StateStore } from '../state/state-store.ts'
 import type { AnyTopology } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
@@ -37,6 +40,8 @@ export interface RunnerDeps {
   readonly metrics: Metrics
   readonly events: EngineEvents
   readonly logger: Logger
+  /** Defaults to Redis at `redis.url` when a topology is stateful. */
+  readonly stateStore?: StateStore
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
@@ -65,6 +70,8 @@ export class TopologyRunner {
   private reporter?: StatsReporter
   private timer?: NodeJS.Timeout
   private heartbeat?: () => Promise<void>
+  private store?: StateStore
+  private readonly states = new PartitionStates()
   private inFlight = 0
   private lastEpoch = Date.now()
   private stopping = false
@@ -202,11 +209,17 @@ export class TopologyRunner {
         })
       : undefined
     this.sinks = [bronze, silver, quarantine, dlq].filter((s) => s !== undefined) as Sink<never>[]
-    this.pipeline = buildPipeline(topology, this.serde, {
-      ...(bronze ? { bronze } : {}),
-      ...(silver ? { silver } : {}),
-      rejects,
-    })
+    if (def.dedup) this.store = this.deps.stateStore ?? createRedisStore(config.redis.url)
+    this.pipeline = buildPipeline(
+      topology,
+      this.serde,
+      {
+        ...(bronze ? { bronze } : {}),
+        ...(silver ? { silver } : {}),
+        rejects,
+      },
+      { partitions: this.states, clock: Date.now },
+    )
     this.reporter = new StatsReporter(this.name, this.pipeline.stats, metrics, events)
 
     const consumer = kafka.consumer({
@@ -224,6 +237,7 @@ export class TopologyRunner {
         ps.map((partition) => ({ topic, partition })),
       )
       events.emit(ENGINE_EVENTS.REBALANCE_ASSIGNED, { topology: this.name, partitions })
+      void this.serial.run(async () => this.onAssigned(partitions)).catch((err) => this.fail(err))
     })
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.fail(e.payload.error)
@@ -268,7 +282,15 @@ export class TopologyRunner {
       if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
       this.heartbeat = heartbeat
       const started = Date.now()
-      const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m))
+      let records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m))
+      const resumeAt = await this.loadState(batch.topic, batch.partition)
+      // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
+      // was not): skip them, or dedup would count them as duplicates of themselves.
+      if (resumeAt !== null) records = records.filter((r) => BigInt(r.offset) >= resumeAt)
+      if (records.length === 0) {
+        resolveOffset(batch.messages[batch.messages.length - 1]!.offset)
+        return
+      }
       const serde = this.serde!
       // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
       await retry(() => serde.prepare(records.map((r) => r.value)), {
@@ -306,6 +328,62 @@ export class TopologyRunner {
     })
   }
 
+  /** Loads a partition's state the first time its records arrive; returns the offset to resume at. */
+  private async loadState(topic: string, partition: number): Promise<bigint | null> {
+    if (!this.store) return null
+    if (!this.states.has(topic, partition)) {
+      const started = Date.now()
+      const ref = { topology: this.name, topic, partition }
+      const store = this.store
+      const state = await retry(() => store.load(ref, Date.now()), {
+        retries: Number.POSITIVE_INFINITY,
+        baseMs: 200,
+        maxMs: 5_000,
+      })
+      this.states.set(topic, partition, state)
+      this.deps.events.emit(ENGINE_EVENTS.CHECKPOINT_RESTORE, {
+        topology: this.name,
+        checkpointId: state.offset,
+        durationMs: Date.now() - started,
+        keys: state.dedup.size + state.kv.size,
+      })
+    }
+    const offset = this.states.get(topic, partition).offset
+    return offset === null ? null : BigInt(offset)
+  }
+
+  private async saveState(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (!this.store || offsets.length === 0) return
+    const now = Date.now()
+    const batch = offsets
+      .filter((o) => this.states.has(o.topic, o.partition))
+      .map((o) => {
+        this.states.get(o.topic, o.partition).offset = o.offset
+        return {
+          ref: { topology: this.name, topic: o.topic, partition: o.partition },
+          changes: this.states.take(o.topic, o.partition),
+          offset: o.offset,
+        }
+      })
+    const store = this.store
+    const { bytes } = await retry(() => store.commit(batch, now), {
+      retries: Number.POSITIVE_INFINITY,
+      baseMs: 200,
+      maxMs: 5_000,
+    })
+    this.deps.metrics.checkpointSize(this.name, bytes)
+    this.deps.metrics.stateKeys(this.name, 'dedup', this.states.size)
+  }
+
+  /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
+  private onAssigned(partitions: readonly { topic: string; partition: number }[]): void {
+    const owned = new Set(partitions.map((p) => tpKey(p.topic, p.partition)))
+    for (const o of [...this.pending.values()]) {
+      if (!owned.has(tpKey(o.topic, o.partition))) this.pending.delete(tpKey(o.topic, o.partition))
+    }
+    this.states.retainOnly(owned)
+  }
+
   private epochDue(): boolean {
     const { config } = this.deps
     if (this.inFlight === 0) return false
@@ -332,8 +410,8 @@ export class TopologyRunner {
       const result = await commitEpoch(
         {
           sinks: this.sinks,
-          saveState: async () => {},
-          commitOffsets: (o) => this.consumer!.commitOffsets(o.map((x) => ({ ...x }))),
+          saveState: (o) => this.saveState(o),
+          commitOffsets: (o) => this.commit(o),
         },
         offsets,
       )
@@ -356,6 +434,28 @@ export class TopologyRunner {
     } catch (err) {
       await this.writeProcessingLogError(err, started).catch(() => {})
       throw err
+    }
+  }
+
+  /**
+   * A commit refused because the group is rebalancing is not fatal: the rows are durable, and the
+   * partition's next owner re-reads from the last commit into idempotent tables.
+   */
+  private async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    try {
+      await this.consumer!.commitOffsets(offsets.map((x) => ({ ...x })))
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? ''
+      if (
+        !['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR'].includes(
+          type,
+        )
+      )
+        throw err
+      this.log.warn(
+        { err: type, offsets },
+        'offset commit refused by a rebalance; the new owner resumes from the last commit',
+      )
     }
   }
 
@@ -462,6 +562,7 @@ export class TopologyRunner {
     clearInterval(this.timer)
     await this.consumer?.disconnect().catch(() => {})
     await this.producer?.disconnect().catch(() => {})
+    await this.store?.close().catch(() => {})
     this.pipeline?.close()
   }
 }

@@ -2,6 +2,7 @@ import type { Infer, RecordSchema } from '../schema/types.ts'
 import { bindFormat } from '../serde/bind.ts'
 import { memoryRegistry, type SchemaRegistry } from '../serde/registry.ts'
 import { MemorySink } from '../sinks/memory-sink.ts'
+import { PartitionStates } from '../state/partition-states.ts'
 import type { Topology } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
@@ -28,6 +29,7 @@ export class TopologyTestDriver<S extends RecordSchema> {
   private readonly pipeline: Pipeline
   private readonly serde
   private readonly offsets = new Map<string, number>()
+  private readonly states = new PartitionStates()
   private clock: number
 
   constructor(topology: Topology<S>, options: { registry?: SchemaRegistry; startTime?: number } = {}) {
@@ -35,11 +37,16 @@ export class TopologyTestDriver<S extends RecordSchema> {
     this.registry = options.registry ?? memoryRegistry()
     this.clock = options.startTime ?? Date.UTC(2026, 0, 1)
     this.serde = bindFormat(topology.definition.source.format, this.registry)
-    this.pipeline = buildPipeline(topology, this.serde as never, {
-      ...(topology.tables.bronze ? { bronze: this.bronzeSink } : {}),
-      ...(topology.tables.silver ? { silver: this.silverSink } : {}),
-      rejects: this.rejectSink,
-    })
+    this.pipeline = buildPipeline(
+      topology,
+      this.serde as never,
+      {
+        ...(topology.tables.bronze ? { bronze: this.bronzeSink } : {}),
+        ...(topology.tables.silver ? { silver: this.silverSink } : {}),
+        rejects: this.rejectSink,
+      },
+      { partitions: this.states, clock: () => this.clock },
+    )
   }
 
   /** Encodes a value the way a producer would (Avro through the registry, or JSON) and pipes it. */
@@ -69,6 +76,8 @@ export class TopologyTestDriver<S extends RecordSchema> {
       value,
       headers: options.headers ?? {},
     }
+    if (!this.states.has(topic, partition))
+      this.states.set(topic, partition, { offset: null, dedup: new Map(), kv: new Map(), meta: {} })
     await this.serde.prepare([value])
     this.pipeline.push([record])
   }

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/tributary-error.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueFormat } from '../serde/format.ts'
 import type { Rules } from '../validation/rules.ts'
+import type { Duration } from '../windows/durations.ts'
 import type { Envelope } from './record.ts'
 
 /**
@@ -37,6 +38,11 @@ export interface TopologyLogic<T> {
   readonly rules?: Rules<T>
   /** Your own RxJS operators, run on valid records before silver. Keep them synchronous. */
   readonly transform?: readonly NamedOperator<T>[]
+  /**
+   * Drop records whose key was already seen within `retention` (per input partition; keys live in
+   * the state store and are checkpointed with the offsets). Runs after validation, before silver.
+   */
+  readonly dedup?: { readonly name: string; readonly key: (value: T) => string; readonly retention: Duration }
   /** Example records for `tributary produce --generate` (the demo and benchmarks): deterministic in `i`. */
   readonly examples?: { readonly valid: (i: number) => T; readonly invalid?: (i: number) => T }
 }

@@ -1,9 +1,12 @@
 import { Subject } from 'rxjs'
 import { decode } from '../operators/decode.ts'
+import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { Sink } from '../sinks/sink.ts'
+import type { PartitionStates } from '../state/partition-states.ts'
+import { parseDuration } from '../windows/durations.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Topology } from './define.ts'
 import type { Envelope, KafkaRecord } from './record.ts'
 import type { Rejection } from './rejection.ts'
@@ -14,6 +17,12 @@ export interface PipelineSinks<T> {
   readonly silver?: Sink<Envelope<T>>
   /** Dead-letter topic and quarantine table, fanned out by the caller. */
   readonly rejects: Sink<Rejection>
+}
+
+/** What stateful operators need; absent for stateless topologies. */
+export interface PipelineState {
+  readonly partitions: PartitionStates
+  readonly clock: () => number
 }
 
 export interface Pipeline {
@@ -32,6 +41,7 @@ export function buildPipeline<S extends RecordSchema>(
   topology: Topology<S>,
   serde: ValueSerde<unknown>,
   sinks: PipelineSinks<Infer<S>>,
+  state?: PipelineState,
 ): Pipeline {
   const def = topology.definition
   const stats = new PipelineStats()
@@ -63,6 +73,18 @@ export function buildPipeline<S extends RecordSchema>(
       stats,
     }),
   )
+  if (def.dedup) {
+    if (!state) throw new Error(`topology ${topology.name} declares dedup but was built without state`)
+    valid = valid.pipe(
+      dedup({
+        key: def.dedup.key,
+        retentionMs: parseDuration(def.dedup.retention, `topology ${topology.name}: dedup.retention`),
+        states: state.partitions,
+        stats,
+        clock: state.clock,
+      }),
+    )
+  }
   for (const t of def.transform ?? []) valid = valid.pipe(t.operator)
   const silver = sinks.silver
   valid.subscribe({ next: (env) => silver?.add(env), error: onError })

@@ -43,28 +43,30 @@ const EXPECTED_CODE: Record<string, Record<(typeof INVALID_KINDS)[number], strin
 }
 
 for (const base of [orders, sensors] as Topology[]) {
-  test(`${base.name}: bronze = produced = silver + quarantine, silver = the valid input, every bad input in DLQ and quarantine with its reason`, async () => {
+  test(`${base.name}: bronze = produced = silver + quarantine + duplicates, silver = the valid input, every bad input in DLQ and quarantine with its reason`, async () => {
     const t = isolated(base)
     const topic = t.definition.source.topics[0]!
     const n = 3000
     const ratio = 0.05
     await createTopic(config, topic, 3)
-    const summary = await produceGenerated(ctx, t, topic, n, ratio)
+    const summary = await produceGenerated(ctx, t, topic, n, ratio, { duplicateRatio: 0.02 })
     const invalid = Object.values(summary.invalid).reduce((a, b) => a + b, 0)
     assert.equal(summary.valid + invalid, n)
+    assert.ok(summary.duplicates > 0)
+    const produced = summary.produced
 
     const engine = new Engine({ config, topologies: [t], logger: quietLogger() })
     await engine.start()
     const ch = await ctx.clickhouse()
     try {
       await waitFor(
-        'every record in bronze and in silver or quarantine',
+        'every record in bronze, and in silver or quarantine unless a duplicate',
         async () => [
           await count(ch, t.tables.bronze!),
           await count(ch, t.tables.silver!),
           await count(ch, t.tables.quarantine),
         ],
-        ([b, s, q]) => b === n && s! + q! === n,
+        ([b, s, q]) => b === produced && s! + q! + summary.duplicates === produced,
       )
       assert.equal(await count(ch, t.tables.silver!), summary.valid)
       assert.equal(await count(ch, t.tables.quarantine), invalid)
@@ -103,11 +105,19 @@ for (const base of [orders, sensors] as Topology[]) {
       const [log] = await ch.query<{ out: string }>(
         `SELECT sum(records_out) AS out FROM tributary_processing_log WHERE topology = '${t.name}' AND layer = 'bronze'`,
       )
-      assert.equal(Number(log?.out), n)
+      assert.equal(Number(log?.out), produced)
       const text = await engine.metrics.text()
       assert.match(
         text,
-        new RegExp(`tributary_records_total\\{[^}]*topology="${t.name}"[^}]*outcome="in"[^}]*\\} ${n}`),
+        new RegExp(
+          `tributary_records_total\\{[^}]*topology="${t.name}"[^}]*outcome="in"[^}]*\\} ${produced}`,
+        ),
+      )
+      assert.match(
+        text,
+        new RegExp(
+          `tributary_records_total\\{[^}]*topology="${t.name}"[^}]*outcome="duplicate"[^}]*\\} ${summary.duplicates}`,
+        ),
       )
     } finally {
       await engine.stop()

@@ -67,3 +67,13 @@ test('accounting: bronze = silver + rejected', async () => {
   assert.equal(driver.silver().length + driver.rejected().length, 50)
   assert.equal(driver.rejected().length, 10)
 })
+
+test('a repeated order id is dropped before silver and counted as a duplicate', async () => {
+  const driver = new TopologyTestDriver(orders)
+  await driver.pipe(good)
+  await driver.pipe({ ...good, amount: 99 })
+  await driver.pipe(good, { partition: 1 })
+  assert.equal(driver.bronze().length, 3)
+  assert.equal(driver.silver().length, 2, 'dedup state is per input partition')
+  assert.equal(driver.stats.duplicates, 1)
+})

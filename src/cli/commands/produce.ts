@@ -28,10 +28,19 @@ export function invalidKindAt(i: number, invalidRatio: number): InvalidKind | nu
   return i % every === every - 1 ? INVALID_KINDS[Math.floor(i / every) % INVALID_KINDS.length]! : null
 }
 
+/** Which generated index is sent twice: every round(1/ratio)-th, offset from the invalid ones. */
+export function isDuplicateAt(i: number, duplicateRatio: number): boolean {
+  if (duplicateRatio <= 0) return false
+  const every = Math.max(1, Math.round(1 / duplicateRatio))
+  return i % every === 0
+}
+
 export interface ProduceSummary {
   topic: string
   produced: number
   valid: number
+  /** Extra copies of valid events (not counted in `valid`). */
+  duplicates: number
   invalid: Record<InvalidKind, number>
 }
 
@@ -87,7 +96,7 @@ export async function produceGenerated<S extends RecordSchema>(
   topic: string,
   count: number,
   invalidRatio: number,
-  opts: { from?: number } = {},
+  opts: { from?: number; duplicateRatio?: number } = {},
 ): Promise<ProduceSummary> {
   const t = topology as unknown as Topology
   if (!t.definition.examples)
@@ -98,6 +107,7 @@ export async function produceGenerated<S extends RecordSchema>(
     topic,
     produced: 0,
     valid: 0,
+    duplicates: 0,
     invalid: Object.fromEntries(INVALID_KINDS.map((k) => [k, 0])) as Record<InvalidKind, number>,
   }
   const from = opts.from ?? 0
@@ -113,6 +123,11 @@ export async function produceGenerated<S extends RecordSchema>(
       summary.valid++
     }
     messages.push({ key: `k-${i}`, value })
+    if (kind === null && isDuplicateAt(i, opts.duplicateRatio ?? 0)) {
+      // The same event again (same key, so the same partition): what a retrying producer sends.
+      messages.push({ key: `k-${i}`, value })
+      summary.duplicates++
+    }
   }
   await sendAll(ctx, topic, messages)
   summary.produced = messages.length
@@ -133,7 +148,8 @@ export async function sendAll(ctx: CliContext, topic: string, messages: Message[
 export const produce: Command = {
   name: 'produce',
   summary: 'produce events from an NDJSON file, or generated examples (some invalid), to a topic',
-  usage: 'tributary produce <topic> (--file events.ndjson | --generate N [--invalid-ratio r])',
+  usage:
+    'tributary produce <topic> (--file events.ndjson | --generate N [--invalid-ratio r] [--duplicate-ratio r])',
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
@@ -142,6 +158,7 @@ export const produce: Command = {
         file: { type: 'string' },
         generate: { type: 'string' },
         'invalid-ratio': { type: 'string', default: '0' },
+        'duplicate-ratio': { type: 'string', default: '0' },
       },
     })
     const topic = positionals[0]
@@ -154,7 +171,14 @@ export const produce: Command = {
         throw new Error('--generate takes a whole number of events, e.g. --generate 1000')
       if (!(ratio >= 0 && ratio <= 1))
         throw new Error('--invalid-ratio takes a fraction between 0 and 1, e.g. 0.05')
-      console.log(JSON.stringify(await produceGenerated(ctx, await topologyFor(topic), topic, n, ratio)))
+      const duplicateRatio = Number(values['duplicate-ratio'])
+      if (!(duplicateRatio >= 0 && duplicateRatio <= 1))
+        throw new Error('--duplicate-ratio takes a fraction between 0 and 1')
+      console.log(
+        JSON.stringify(
+          await produceGenerated(ctx, await topologyFor(topic), topic, n, ratio, { duplicateRatio }),
+        ),
+      )
       return 0
     }
     const t = await topologyFor(topic)

@@ -1,0 +1,38 @@
+import type { OperatorFunction } from 'rxjs'
+import type { PartitionStates } from '../state/partition-states.ts'
+import type { Envelope } from '../topology/record.ts'
+import type { PipelineStats } from '../topology/stats.ts'
+import { operator } from './operator.ts'
+
+export interface DedupOptions<T> {
+  readonly key: (value: T) => string
+  readonly retentionMs: number
+  readonly states: PartitionStates
+  readonly stats: PipelineStats
+  readonly clock: () => number
+}
+
+/**
+ * Drops a record whose key was seen within the retention, per input partition (duplicates of one
+ * event share its key, so they share a partition). Seen keys become state changes that the next
+ * checkpoint writes together with the offsets: a crash never forgets a key whose record is
+ * already in silver, nor remembers one whose record is not.
+ */
+export function dedup<T>(opts: DedupOptions<T>): OperatorFunction<Envelope<T>, Envelope<T>> {
+  const { key, retentionMs, states, stats, clock } = opts
+  return operator((emit) => (env) => {
+    const { topic, partition } = env.source
+    const seen = states.get(topic, partition).dedup
+    const k = key(env.value)
+    const now = clock()
+    const expiry = seen.get(k)
+    if (expiry !== undefined && expiry > now) {
+      stats.duplicates++
+      return
+    }
+    const expiresAt = now + retentionMs
+    seen.set(k, expiresAt)
+    states.changesFor(topic, partition).dedupAdd.push([k, expiresAt])
+    emit(env)
+  })
+}
