@@ -5,7 +5,7 @@
 import { drainPending, Session } from 'chdb'
 import { type ClickHouse, PINNED_SETTINGS } from './client.ts'
 import { fromChdbError, sqlExcerpt } from './errors.ts'
-import { detectFeatures, type Features } from './features.ts'
+import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
 import { serializeRows } from './json-each-row.ts'
 import { checkFormat, parseJsonEachRow, trimStatement } from './statement.ts'
@@ -19,17 +19,11 @@ export function createChdbClickHouse(path?: string): ClickHouse {
   } catch (err) {
     throw fromChdbError(err, `opening chDB at ${path ?? '(temporary directory)'}`)
   }
-  let features: Promise<Features> | undefined
 
+  const features = memoizedFeatures({ query: (sql) => ch.query(sql) })
   const ch: ClickHouse = {
     kind: 'chdb',
-    features() {
-      features ??= detectFeatures(ch).catch((err: unknown) => {
-        features = undefined
-        throw err
-      })
-      return features
-    },
+    features: () => features(),
     async command(sql) {
       try {
         await session.queryAsync(trimStatement(sql), { format: 'TabSeparated' })

@@ -56,3 +56,15 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
     outputFormats: formats.map((r) => r.name).sort(),
   }
 }
+
+/** Detects once per client and caches; a failed detection is retried on the next call. */
+export function memoizedFeatures(probe: FeatureProbe): () => Promise<Features> {
+  let features: Promise<Features> | undefined
+  return () => {
+    features ??= detectFeatures(probe).catch((err: unknown) => {
+      features = undefined
+      throw err
+    })
+    return features
+  }
+}

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import { type ClickHouse, type ClickHouseOptions, PINNED_SETTINGS, redact } from './client.ts'
 import { ClickHouseError, fromHttpError, sqlExcerpt } from './errors.ts'
-import { detectFeatures, type Features } from './features.ts'
+import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
 import { serializeRows } from './json-each-row.ts'
 import { checkFormat, trimStatement } from './statement.ts'
@@ -42,17 +42,11 @@ export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}):
     // Every failure is rethrown as a ClickHouseError for the caller to log once, with context.
     log: { level: ClickHouseLogLevel.OFF },
   })
-  let features: Promise<Features> | undefined
 
+  const features = memoizedFeatures({ query: (sql) => ch.query(sql) })
   const ch: ClickHouse = {
     kind: 'server',
-    features() {
-      features ??= detectFeatures(ch).catch((err: unknown) => {
-        features = undefined
-        throw err
-      })
-      return features
-    },
+    features: () => features(),
     async command(sql) {
       try {
         await client.command({ query: trimStatement(sql) })
