@@ -21,8 +21,8 @@ const result = spawnSync(
   [
     '--test',
     '--test-reporter=spec',
-    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 4}`,
-    '--test-timeout=600000',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    '--test-timeout=300000',
     ...files,
   ],
   { stdio: 'inherit' },
