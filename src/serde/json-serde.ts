@@ -1,9 +1,8 @@
 import { DecodeError } from '../errors/tributary-error.ts'
-import type { RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from './format.ts'
 
 /** JSON values. Decoding only parses; conformance to the schema is checked by the validate stage. */
-export function jsonSerde<T>(_schema: RecordSchema): ValueSerde<T> {
+export function jsonSerde<T>(): ValueSerde<T> {
   return {
     async prepare() {},
     decode(payload) {

@@ -19,11 +19,6 @@ export class PartitionStates {
     this.states.set(tp(topic, partition), state)
   }
 
-  drop(topic: string, partition: number): void {
-    this.states.delete(tp(topic, partition))
-    this.changes.delete(tp(topic, partition))
-  }
-
   /** Forgets every partition not in `owned` (keys as `topic\u0000partition`): after a rebalance. */
   retainOnly(owned: ReadonlySet<string>): void {
     for (const k of [...this.states.keys()]) {
