@@ -5,6 +5,7 @@ export type { Infer, RecordSchema } from './schema/types.ts'
 export { defineSchema } from './schema/types.ts'
 export { avro, json, type ValueFormat } from './serde/format.ts'
 export { renameTopology } from './testing/rename.ts'
+export type { GoldResult } from './testing/test-driver.ts'
 export { TopologyTestDriver } from './testing/test-driver.ts'
 export {
   defineTopology,
@@ -26,3 +27,16 @@ export {
   range,
   required,
 } from './validation/rules.ts'
+export {
+  avg,
+  count,
+  distinctCount,
+  max,
+  min,
+  type ReducerOptions,
+  reduce,
+  sum,
+} from './windows/aggregations.ts'
+export type { Duration } from './windows/durations.ts'
+export type { GoldDeclaration, WatermarkDeclaration } from './windows/gold.ts'
+export { hopping, session, tumbling, type WindowSpec } from './windows/window-spec.ts'

@@ -1,6 +1,21 @@
 import { map } from 'rxjs'
 import { invalidOrder, orderSchema, sampleOrder } from '../schemas/orders.ts'
-import { avro, defineTopology, matches, oneOf, positive, predicate, required, step } from '../src/index.ts'
+import {
+  avg,
+  avro,
+  count,
+  defineTopology,
+  distinctCount,
+  matches,
+  oneOf,
+  positive,
+  predicate,
+  required,
+  session,
+  step,
+  sum,
+  tumbling,
+} from '../src/index.ts'
 
 /** Orders from the shop, Avro through the schema registry. */
 export default defineTopology(
@@ -10,9 +25,31 @@ export default defineTopology(
     source: { topics: ['orders'], format: avro(orderSchema) },
   },
   {
-    examples: { valid: (i) => sampleOrder(i), invalid: (i) => invalidOrder(i) },
+    // Keyed by customer, so one customer's orders share a partition (the sessions below rely on it).
+    examples: { valid: (i) => sampleOrder(i), invalid: (i) => invalidOrder(i), key: (o) => o.customer_id },
     dedup: { name: 'order-id', key: (o) => o.order_id, retention: '24h' },
     eventTime: (o) => o.event_time,
+    watermark: { outOfOrderness: '1m', idleTimeout: '30s' },
+    gold: [
+      {
+        name: 'revenue_per_currency_1m',
+        window: tumbling({ size: '1m', grace: '10s' }),
+        groupBy: { currency: (o) => o.currency },
+        aggregate: {
+          orders: count(),
+          revenue: sum((o) => o.amount),
+          avg_amount: avg((o) => o.amount),
+          customers: distinctCount((o) => o.customer_id),
+        },
+      },
+      {
+        name: 'customer_sessions',
+        window: session({ gap: '5m' }),
+        groupBy: { customer_id: (o) => o.customer_id },
+        aggregate: { orders: count(), spent: sum((o) => o.amount) },
+        copartitioned: true,
+      },
+    ],
     rules: {
       fields: {
         order_id: [required(), matches(/^ord-[0-9a-z-]+$/)],

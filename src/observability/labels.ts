@@ -2,7 +2,7 @@
  * The closed vocabularies metric labels and engine events share. Closed on purpose: every distinct
  * label value is a new time series, so free text here would grow Prometheus without bound.
  */
-export type Layer = 'bronze' | 'silver' | 'quarantine' | 'gold'
+export type Layer = 'bronze' | 'silver' | 'quarantine' | 'late' | 'gold'
 
 export type RecordOutcome = 'in' | 'out' | 'invalid' | 'dead_lettered' | 'duplicate' | 'late'
 

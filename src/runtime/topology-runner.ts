@@ -11,8 +11,15 @@ import { bindFormat } from '../serde/bind.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { SchemaRegistry } from '../serde/registry.ts'
 import type { ClickHouse } from '../sinks/clickhouse/client.ts'
-import { bronzeTable, processingLogTable, quarantineTable, silverTable } from '../sinks/clickhouse/ddl.ts'
+import {
+  bronzeTable,
+  lateTable,
+  processingLogTable,
+  quarantineTable,
+  silverTable,
+} from '../sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../sinks/clickhouse/ensure-table.ts'
+import { type GoldRow, goldLine, goldPartialsTable, goldViewSql } from '../sinks/clickhouse/gold.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
@@ -112,6 +119,8 @@ export class TopologyRunner {
         ? [[silverTable(topology.entity, def.source.format.schema, features), 'silver'] as const]
         : []),
       [quarantineTable(topology.entity, features), 'quarantine'] as const,
+      ...(topology.tables.late ? [[lateTable(topology.entity, features), 'late'] as const] : []),
+      ...(def.gold ?? []).map((g) => [goldPartialsTable(g, features), 'gold'] as const),
     ]
     for (const [spec, layer] of specs) {
       const res = await ensureTable(clickhouse, spec)
@@ -119,6 +128,7 @@ export class TopologyRunner {
       this.log.info({ table: spec.name, ...res }, 'table ready')
     }
     await ensureTable(clickhouse, processingLogTable(features))
+    for (const g of def.gold ?? []) await clickhouse.command(goldViewSql(g, features))
 
     const breaker = new CircuitBreaker({
       name: 'clickhouse',
@@ -208,8 +218,24 @@ export class TopologyRunner {
           eventTime: (e) => e.eventTime,
         })
       : undefined
-    this.sinks = [bronze, silver, quarantine, dlq].filter((s) => s !== undefined) as Sink<never>[]
-    if (def.dedup) this.store = this.deps.stateStore ?? createRedisStore(config.redis.url)
+    const late = topology.tables.late
+      ? new TableSink<Rejection>({
+          table: topology.tables.late,
+          writer,
+          line: quarantineLine,
+          source: (x) => x.source,
+        })
+      : undefined
+    const gold = new Map(
+      (def.gold ?? []).map((g) => [
+        g.name,
+        new TableSink<GoldRow>({ table: goldPartialsTable(g, features).name, writer, line: goldLine(g) }),
+      ]),
+    )
+    this.sinks = [bronze, silver, quarantine, dlq, late, ...gold.values()].filter(
+      (s) => s !== undefined,
+    ) as Sink<never>[]
+    if (def.dedup || gold.size > 0) this.store = this.deps.stateStore ?? createRedisStore(config.redis.url)
     this.pipeline = buildPipeline(
       topology,
       this.serde,
@@ -217,6 +243,7 @@ export class TopologyRunner {
         ...(bronze ? { bronze } : {}),
         ...(silver ? { silver } : {}),
         rejects,
+        ...(late ? { late, gold } : {}),
       },
       { partitions: this.states, clock: Date.now },
     )
@@ -352,10 +379,25 @@ export class TopologyRunner {
     return offset === null ? null : BigInt(offset)
   }
 
+  /**
+   * Writes each partition's state changes with its offset: the partitions of this epoch, plus any
+   * whose windows a tick closed without new records (they keep their checkpointed offset).
+   */
   private async saveState(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (!this.store || offsets.length === 0) return
-    const now = Date.now()
-    const batch = offsets
+    if (!this.store) return
+    const next = new Map(offsets.map((o) => [tpKey(o.topic, o.partition), o.offset]))
+    for (const p of this.states.withChanges()) {
+      const offset = this.states.has(p.topic, p.partition)
+        ? this.states.get(p.topic, p.partition).offset
+        : null
+      if (offset !== null && !next.has(tpKey(p.topic, p.partition)))
+        next.set(tpKey(p.topic, p.partition), offset)
+    }
+    const batch = [...next]
+      .map(([k, offset]) => {
+        const [topic, partition] = k.split('\u0000') as [string, string]
+        return { topic, partition: Number(partition), offset }
+      })
       .filter((o) => this.states.has(o.topic, o.partition))
       .map((o) => {
         this.states.get(o.topic, o.partition).offset = o.offset
@@ -365,14 +407,21 @@ export class TopologyRunner {
           offset: o.offset,
         }
       })
+    if (batch.length === 0) return
     const store = this.store
-    const { bytes } = await retry(() => store.commit(batch, now), {
+    const { bytes } = await retry(() => store.commit(batch, Date.now()), {
       retries: Number.POSITIVE_INFINITY,
       baseMs: 200,
       maxMs: 5_000,
     })
-    this.deps.metrics.checkpointSize(this.name, bytes)
-    this.deps.metrics.stateKeys(this.name, 'dedup', this.states.size)
+    const { metrics } = this.deps
+    metrics.checkpointSize(this.name, bytes)
+    metrics.stateKeys(this.name, 'dedup', this.states.size)
+    const windows = this.pipeline?.windows()
+    if (windows) {
+      for (const [gold, n] of windows.openWindows) metrics.openWindows(this.name, gold, n)
+      for (const w of windows.watermarks) metrics.watermarkLag(this.name, w.partition, w.lagMs / 1000)
+    }
   }
 
   /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
@@ -381,11 +430,17 @@ export class TopologyRunner {
     for (const o of [...this.pending.values()]) {
       if (!owned.has(tpKey(o.topic, o.partition))) this.pending.delete(tpKey(o.topic, o.partition))
     }
-    this.states.retainOnly(owned)
+    this.pipeline?.retainOnly(owned)
+  }
+
+  /** Rows in some sink that no record of this epoch put there: gold windows an idle tick closed. */
+  private get derivedPending(): boolean {
+    return this.inFlight === 0 && this.sinks.some((s) => s.pending > 0)
   }
 
   private epochDue(): boolean {
     const { config } = this.deps
+    if (this.derivedPending) return true
     if (this.inFlight === 0) return false
     if (this.inFlight >= config.source.maxInFlightRecords) return true
     if (Date.now() - this.lastEpoch >= config.sink.flushIntervalMs) return true
@@ -393,14 +448,20 @@ export class TopologyRunner {
   }
 
   private onTimer(): void {
-    if (this.serial.busy || this.stopping || this.failure !== undefined || !this.epochDue()) return
-    this.serial.run(() => this.epoch()).catch((err) => this.fail(err))
+    if (this.serial.busy || this.stopping || this.failure !== undefined) return
+    this.serial
+      .run(async () => {
+        this.pipeline?.tick()
+        if (this.epochDue()) await this.epoch()
+      })
+      .catch((err) => this.fail(err))
   }
 
   /** Flush everything, then commit; a fatal failure stops the runner with nothing committed. */
   private async epoch(): Promise<void> {
-    if (this.inFlight === 0) return
+    if (this.inFlight === 0 && !this.derivedPending) return
     const { events, metrics } = this.deps
+    this.pipeline!.checkpoint()
     const started = Date.now()
     const offsets = [...this.pending.values()]
     const consumed = new Map(this.consumedInEpoch)

@@ -18,7 +18,8 @@ export interface TableSinkOptions<T> {
   readonly table: string
   readonly writer: RowWriter
   readonly line: (item: T, now: number) => string
-  readonly source: (item: T) => KafkaRecord
+  /** The input record behind an item, for the processing log; absent for derived rows (gold). */
+  readonly source?: (item: T) => KafkaRecord
   readonly eventTime?: (item: T) => number
   readonly clock?: () => number
 }
@@ -40,7 +41,7 @@ export class TableSink<T> implements Sink<T> {
 
   add(item: T): void {
     this.lines.push(this.opts.line(item, this.clock()))
-    this.tally.add(this.opts.source(item))
+    if (this.opts.source) this.tally.add(this.opts.source(item))
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
       if (t < this.oldest) this.oldest = t

@@ -10,6 +10,8 @@ const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`
 export class PartitionStates {
   private readonly states = new Map<string, PartitionState>()
   private readonly changes = new Map<string, PartitionChanges>()
+  /** Operators' in-process views of a partition's state (e.g. open windows), dropped with it. */
+  private readonly locals = new Map<string, Map<string, unknown>>()
 
   has(topic: string, partition: number): boolean {
     return this.states.has(tp(topic, partition))
@@ -25,6 +27,7 @@ export class PartitionStates {
       if (!owned.has(k)) {
         this.states.delete(k)
         this.changes.delete(k)
+        this.locals.delete(k)
       }
     }
   }
@@ -33,6 +36,26 @@ export class PartitionStates {
     const s = this.states.get(tp(topic, partition))
     if (!s) throw new Error(`state for ${topic}/${partition} was not loaded before its records arrived`)
     return s
+  }
+
+  /** The operator's view `name` of a partition, built from its loaded state on first use. */
+  local<V>(topic: string, partition: number, name: string, create: (state: PartitionState) => V): V {
+    const k = tp(topic, partition)
+    let byName = this.locals.get(k)
+    if (!byName) {
+      byName = new Map()
+      this.locals.set(k, byName)
+    }
+    if (!byName.has(name)) byName.set(name, create(this.get(topic, partition)))
+    return byName.get(name) as V
+  }
+
+  /** Partitions with changes not yet checkpointed, e.g. windows an idle timeout closed. */
+  withChanges(): { topic: string; partition: number }[] {
+    return [...this.changes.keys()].map((k) => {
+      const [topic, partition] = k.split('\u0000') as [string, string]
+      return { topic, partition: Number(partition) }
+    })
   }
 
   changesFor(topic: string, partition: number): PartitionChanges {

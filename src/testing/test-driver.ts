@@ -1,12 +1,23 @@
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import { bindFormat } from '../serde/bind.ts'
 import { memoryRegistry, type SchemaRegistry } from '../serde/registry.ts'
+import type { GoldRow } from '../sinks/clickhouse/gold.ts'
 import { MemorySink } from '../sinks/memory-sink.ts'
 import { PartitionStates } from '../state/partition-states.ts'
 import type { Topology } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
+import { mergeAll, resultAll } from '../windows/aggregations.ts'
+import { keyValues } from '../windows/gold.ts'
+
+/** One merged gold row, as the `gold_<name>` view shows it. */
+export interface GoldResult {
+  readonly key: readonly string[]
+  readonly start: number
+  readonly end: number
+  readonly values: Record<string, number>
+}
 
 export interface PipeOptions {
   readonly topic?: string
@@ -26,6 +37,8 @@ export class TopologyTestDriver<S extends RecordSchema> {
   private readonly bronzeSink = new MemorySink<KafkaRecord>('bronze')
   private readonly silverSink = new MemorySink<Envelope<Infer<S>>>('silver')
   private readonly rejectSink = new MemorySink<Rejection>('rejects')
+  private readonly lateSink = new MemorySink<Rejection>('late')
+  private readonly goldSinks: Map<string, MemorySink<GoldRow>>
   private readonly pipeline: Pipeline
   private readonly serde
   private readonly offsets = new Map<string, number>()
@@ -37,6 +50,7 @@ export class TopologyTestDriver<S extends RecordSchema> {
     this.registry = options.registry ?? memoryRegistry()
     this.clock = options.startTime ?? Date.UTC(2026, 0, 1)
     this.serde = bindFormat(topology.definition.source.format, this.registry)
+    this.goldSinks = new Map((topology.definition.gold ?? []).map((g) => [g.name, new MemorySink(g.name)]))
     this.pipeline = buildPipeline(
       topology,
       this.serde as never,
@@ -44,6 +58,8 @@ export class TopologyTestDriver<S extends RecordSchema> {
         ...(topology.tables.bronze ? { bronze: this.bronzeSink } : {}),
         ...(topology.tables.silver ? { silver: this.silverSink } : {}),
         rejects: this.rejectSink,
+        gold: this.goldSinks,
+        late: this.lateSink,
       },
       { partitions: this.states, clock: () => this.clock },
     )
@@ -82,8 +98,15 @@ export class TopologyTestDriver<S extends RecordSchema> {
     this.pipeline.push([record])
   }
 
+  /** Moves processing time on, as the runtime's timer would: idle partitions' windows close. */
   advanceTime(ms: number): void {
     this.clock += ms
+    this.pipeline.tick()
+  }
+
+  /** What a checkpoint does before it flushes: early gold results (`emit: 'updates'`) appear. */
+  checkpoint(): void {
+    this.pipeline.checkpoint()
   }
 
   get now(): number {
@@ -105,6 +128,48 @@ export class TopologyTestDriver<S extends RecordSchema> {
 
   silverEnvelopes(): readonly Envelope<Infer<S>>[] {
     return this.silverSink.all
+  }
+
+  /** Partial rows written to `gold_<name>_partials`, in emission order. */
+  goldRows(name: string): readonly GoldRow[] {
+    const sink = this.goldSinks.get(name)
+    if (!sink) throw new Error(`topology ${this.topology.name} has no gold ${JSON.stringify(name)}`)
+    return sink.all
+  }
+
+  /**
+   * The `gold_<name>` view: per partition the highest version of each window, tombstones dropped,
+   * merged across partitions; ordered by window end, start, then key.
+   */
+  gold(name: string): GoldResult[] {
+    const aggregate = this.topology.definition.gold!.find((g) => g.name === name)!.aggregate
+    const latest = new Map<string, GoldRow>()
+    for (const r of this.goldRows(name)) {
+      const id = JSON.stringify([r.key, r.start, r.topic, r.partition])
+      if ((latest.get(id)?.version ?? -1) <= r.version) latest.set(id, r)
+    }
+    const merged = new Map<string, { row: GoldRow; accs: GoldRow['accs'] & object }>()
+    for (const r of latest.values()) {
+      if (r.accs === null) continue
+      const id = JSON.stringify([r.key, r.start, r.end])
+      const accs = structuredClone(r.accs)
+      const m = merged.get(id)
+      if (m) mergeAll(aggregate, m.accs, accs)
+      else merged.set(id, { row: r, accs })
+    }
+    return [...merged.values()]
+      .map(({ row, accs }) => ({
+        key: keyValues(row.key),
+        start: row.start,
+        end: row.end,
+        values: resultAll(aggregate, accs),
+      }))
+      .sort((a, b) => a.end - b.end || a.start - b.start || (a.key.join() < b.key.join() ? -1 : 1))
+  }
+
+  /** Records too late for some gold's windows: the `late_<entity>` table. */
+  late(): readonly Rejection[] {
+    return this.lateSink.all
   }
 
   /** What the dead-letter topic and the quarantine table would both receive. */

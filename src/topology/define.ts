@@ -4,6 +4,7 @@ import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueFormat } from '../serde/format.ts'
 import type { Rules } from '../validation/rules.ts'
 import type { Duration } from '../windows/durations.ts'
+import { checkGold, type GoldDeclaration, type WatermarkDeclaration, watermarkMs } from '../windows/gold.ts'
 import type { Envelope } from './record.ts'
 
 /**
@@ -43,8 +44,20 @@ export interface TopologyLogic<T> {
    * the state store and are checkpointed with the offsets). Runs after validation, before silver.
    */
   readonly dedup?: { readonly name: string; readonly key: (value: T) => string; readonly retention: Duration }
+  /** Event-time progress per input partition; windows close on it. Default: no out-of-orderness. */
+  readonly watermark?: WatermarkDeclaration
+  /**
+   * Windowed aggregates, each a `gold_<name>` view over per-partition partial rows. Runs on the
+   * records silver receives: valid, deduplicated, transformed. Late records go to `late_<entity>`.
+   */
+  readonly gold?: readonly GoldDeclaration<T>[]
   /** Example records for `tributary produce --generate` (the demo and benchmarks): deterministic in `i`. */
-  readonly examples?: { readonly valid: (i: number) => T; readonly invalid?: (i: number) => T }
+  readonly examples?: {
+    readonly valid: (i: number) => T
+    readonly invalid?: (i: number) => T
+    /** The Kafka key a producer would give the record; gold declared `copartitioned` relies on it. */
+    readonly key?: (value: T) => string
+  }
 }
 
 export type TopologyDefinition<S extends RecordSchema> = TopologySpec<S> & TopologyLogic<Infer<S>>
@@ -59,7 +72,15 @@ export interface Topology<S extends RecordSchema = RecordSchema> {
   readonly entity: string
   readonly definition: TopologyDefinition<S>
   readonly deadLetterTopic: string
-  readonly tables: { readonly bronze?: string; readonly silver?: string; readonly quarantine: string }
+  readonly tables: {
+    readonly bronze?: string
+    readonly silver?: string
+    readonly quarantine: string
+    /** Records too late for a gold window; present when the topology declares gold. */
+    readonly late?: string
+    /** The `gold_<name>` views users query. */
+    readonly gold: readonly string[]
+  }
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024
@@ -102,6 +123,9 @@ export function defineTopology<S extends RecordSchema>(
   if (definition.source.topics.length === 0) {
     throw new ConfigError(`topology ${name}: source.topics`, 'no topics', 'name at least one Kafka topic')
   }
+  const gold = definition.gold ?? []
+  checkGold(name, gold)
+  watermarkMs(name, definition.watermark)
   const bronze = definition.layers?.bronze ?? true
   const silver = definition.layers?.silver ?? true
   return {
@@ -113,6 +137,8 @@ export function defineTopology<S extends RecordSchema>(
       ...(bronze ? { bronze: `bronze_${entity}` } : {}),
       ...(silver ? { silver: `silver_${entity}` } : {}),
       quarantine: `quarantine_${entity}`,
+      ...(gold.length > 0 ? { late: `late_${entity}` } : {}),
+      gold: gold.map((g) => `gold_${g.name}`),
     },
   }
 }

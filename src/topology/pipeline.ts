@@ -4,9 +4,12 @@ import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from '../serde/format.ts'
+import type { GoldRow } from '../sinks/clickhouse/gold.ts'
 import type { Sink } from '../sinks/sink.ts'
 import type { PartitionStates } from '../state/partition-states.ts'
 import { parseDuration } from '../windows/durations.ts'
+import { watermarkMs } from '../windows/gold.ts'
+import { GoldWindows } from '../windows/gold-windows.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Topology } from './define.ts'
 import type { Envelope, KafkaRecord } from './record.ts'
 import type { Rejection } from './rejection.ts'
@@ -17,6 +20,10 @@ export interface PipelineSinks<T> {
   readonly silver?: Sink<Envelope<T>>
   /** Dead-letter topic and quarantine table, fanned out by the caller. */
   readonly rejects: Sink<Rejection>
+  /** Per gold name; required for each gold the topology declares. */
+  readonly gold?: ReadonlyMap<string, Sink<GoldRow>>
+  /** Records too late for every window of some gold. */
+  readonly late?: Sink<Rejection>
 }
 
 /** What stateful operators need; absent for stateless topologies. */
@@ -29,6 +36,14 @@ export interface Pipeline {
   /** Pushes records through synchronously: when it returns, each is in a sink, rejected or dropped. */
   push(records: readonly KafkaRecord[]): void
   readonly stats: PipelineStats
+  /** Processing-time housekeeping: idle partitions' windows close. */
+  tick(): void
+  /** Early gold results and window state into the pending state changes; call before flushing. */
+  checkpoint(): void
+  /** After a rebalance: forgets partitions not in `owned` (keys `topic\u0000partition`). */
+  retainOnly(owned: ReadonlySet<string>): void
+  /** Open windows per gold and watermark lag per partition; empty without gold. */
+  windows(): ReturnType<GoldWindows<unknown>['report']> | undefined
   close(): void
 }
 
@@ -73,8 +88,10 @@ export function buildPipeline<S extends RecordSchema>(
       stats,
     }),
   )
-  if (def.dedup) {
-    if (!state) throw new Error(`topology ${topology.name} declares dedup but was built without state`)
+  if ((def.dedup || def.gold?.length) && !state) {
+    throw new Error(`topology ${topology.name} is stateful but was built without state`)
+  }
+  if (def.dedup && state) {
     valid = valid.pipe(
       dedup({
         key: def.dedup.key,
@@ -86,8 +103,15 @@ export function buildPipeline<S extends RecordSchema>(
     )
   }
   for (const t of def.transform ?? []) valid = valid.pipe(t.operator)
+  const golds = def.gold?.length && state ? goldWindows(topology, sinks, state, stats) : undefined
   const silver = sinks.silver
-  valid.subscribe({ next: (env) => silver?.add(env), error: onError })
+  valid.subscribe({
+    next: (env) => {
+      silver?.add(env)
+      golds?.add(env)
+    },
+    error: onError,
+  })
 
   return {
     stats,
@@ -95,9 +119,55 @@ export function buildPipeline<S extends RecordSchema>(
       for (const r of records) input.next(r)
       // A throwing user operator would otherwise silently stop the stream; fail the batch instead.
       if (failed.length > 0) throw failed[0]
+      golds?.closeDirty()
+    },
+    tick() {
+      golds?.closeIdle()
+    },
+    checkpoint() {
+      golds?.checkpoint()
+    },
+    retainOnly(owned) {
+      state?.partitions.retainOnly(owned)
+      golds?.retainOnly(owned)
+    },
+    windows() {
+      return golds?.report()
     },
     close() {
       input.complete()
     },
   }
+}
+
+function goldWindows<S extends RecordSchema>(
+  topology: Topology<S>,
+  sinks: PipelineSinks<Infer<S>>,
+  state: PipelineState,
+  stats: PipelineStats,
+): GoldWindows<Infer<S>> {
+  const def = topology.definition
+  const targets = new Map<string, Sink<GoldRow>>()
+  for (const g of def.gold ?? []) {
+    const sink = sinks.gold?.get(g.name)
+    if (!sink) throw new Error(`topology ${topology.name}: no sink for gold ${g.name}`)
+    targets.set(g.name, sink)
+  }
+  return new GoldWindows({
+    golds: def.gold ?? [],
+    watermark: watermarkMs(topology.name, def.watermark),
+    states: state.partitions,
+    clock: state.clock,
+    stats,
+    emit: (gold, row) => targets.get(gold)!.add(row),
+    late: (env, golds, watermark) =>
+      sinks.late?.add({
+        source: env.source,
+        topology: topology.name,
+        stage: 'window',
+        code: 'LATE',
+        reason: `event time ${new Date(env.eventTime).toISOString()} is too late for gold ${golds.join(', ')}: every window it belongs to closed at watermark ${new Date(watermark).toISOString()}`,
+        rules: [],
+      }),
+  })
 }

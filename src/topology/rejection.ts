@@ -7,8 +7,8 @@ import type { KafkaRecord } from './record.ts'
 export interface Rejection {
   readonly source: KafkaRecord
   readonly topology: string
-  readonly stage: 'decode' | 'validate'
-  /** A stable machine-readable code, e.g. UNKNOWN_SCHEMA_ID, JSON_PARSE_FAILED, RULES_FAILED. */
+  readonly stage: 'decode' | 'validate' | 'window'
+  /** A stable machine-readable code, e.g. UNKNOWN_SCHEMA_ID, JSON_PARSE_FAILED, RULES_FAILED, LATE. */
   readonly code: string
   readonly reason: string
   /** Names of every failed rule (`amount.positive`, `schema.required`), empty for decode failures. */

@@ -20,6 +20,8 @@ export interface WindowResult {
   readonly start: number
   readonly end: number
   readonly values: Record<string, number>
+  /** The accumulators behind `values`, for partial rows that are merged later (gold tables). */
+  readonly accs: Accumulators
   /** 1, 2, … per window; its final emission has the highest. The gold table's version column. */
   readonly version: number
   /** True when emitted by `closeUpTo`: the window will never change again. */
@@ -380,6 +382,7 @@ export class WindowAggregator<T> {
       start: w.start,
       end: w.end,
       values: resultAll(this.aggregate, w.accs),
+      accs: w.accs,
       version: w.version,
       final,
     }

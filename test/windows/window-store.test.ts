@@ -42,6 +42,9 @@ function aggregator(window: WindowSpec) {
 const brief = (rs: WindowResult[]) =>
   rs.map((r) => `${r.key}[${r.start},${r.end}) n=${r.values.clicks} v${r.version}${r.final ? ' final' : ''}`)
 
+/** The results without their accumulators (which gold partial rows read, tested there). */
+const withoutAccs = (rs: WindowResult[]) => rs.map(({ accs: _, ...r }) => r)
+
 describe('WindowAggregator: tumbling and hopping', () => {
   it('aggregates per key and window and emits each window once, when the watermark passes its end', () => {
     const w = aggregator(tumbling({ size: 10 }))
@@ -51,7 +54,7 @@ describe('WindowAggregator: tumbling and hopping', () => {
     w.add(click('u1', 'a', 2), 'u1', 12, 0)
     assert.equal(w.openWindows, 3)
     assert.deepEqual(w.closeUpTo(9), [])
-    const closed = w.closeUpTo(10)
+    const closed = withoutAccs(w.closeUpTo(10))
     assert.deepEqual(closed, [
       {
         key: 'u1',
@@ -156,7 +159,7 @@ describe('WindowAggregator: sessions', () => {
     assert.equal(w.openWindows, 2)
     assert.deepEqual(w.takeRetractions(), [{ key: 'u', start: 20, end: 30, version: 2 }])
     assert.deepEqual(w.takeRetractions(), [])
-    assert.deepEqual(w.updates(), [
+    assert.deepEqual(withoutAccs(w.updates()), [
       {
         key: 'u',
         start: 0,

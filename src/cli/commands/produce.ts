@@ -114,18 +114,21 @@ export async function produceGenerated<S extends RecordSchema>(
   const messages: Message[] = []
   for (let i = from; i < from + count; i++) {
     let value: Buffer | null
+    let key = `k-${i}`
     const kind = invalidKindAt(i, invalidRatio)
     if (kind !== null) {
       value = await invalidMessage(kind, i, t, encode)
       summary.invalid[kind]++
     } else {
-      value = await encode(t.definition.examples.valid(i))
+      const record = t.definition.examples.valid(i)
+      value = await encode(record)
+      key = t.definition.examples.key?.(record) ?? key
       summary.valid++
     }
-    messages.push({ key: `k-${i}`, value })
+    messages.push({ key, value })
     if (kind === null && isDuplicateAt(i, opts.duplicateRatio ?? 0)) {
       // The same event again (same key, so the same partition): what a retrying producer sends.
-      messages.push({ key: `k-${i}`, value })
+      messages.push({ key, value })
       summary.duplicates++
     }
   }

@@ -101,6 +101,11 @@ export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
   }
 }
 
+/** Records too late for a gold window: the quarantine's columns, in a table of their own. */
+export function lateTable(entity: string, f: TableFeatures): TableSpec {
+  return { ...quarantineTable(entity, f), name: `late_${assertPlainName('entity', entity)}` }
+}
+
 /** One row per flush per layer: an audit trail, so plain MergeTree and no lineage of its own. */
 export function processingLogTable(f: TableFeatures): TableSpec {
   const ts = timestampType(f)
@@ -129,16 +134,19 @@ export function processingLogTable(f: TableFeatures): TableSpec {
 }
 
 /**
- * A windowed aggregate. Each re-emission of a window carries a higher `_version`, and
- * ReplacingMergeTree(_version) keeps the highest, so FINAL shows one current row per window.
+ * A windowed aggregate's partial rows: one per (group key, window, input partition), because each
+ * input partition aggregates on its own and a group's records may be spread over several. Each
+ * re-emission of a window carries a higher `_version`, and ReplacingMergeTree(_version) keeps the
+ * highest, so a replay after a crash rewrites the same rows and FINAL shows one per partition; the
+ * `gold_<name>` view (gold-view.ts) merges them. `_deleted` marks a session that merged into another.
  */
 export function goldTable(
   name: string,
   keyColumns: readonly Column[],
-  aggregateColumns: readonly Column[],
+  partialColumns: readonly Column[],
   f: TableFeatures,
 ): TableSpec {
-  for (const c of [...keyColumns, ...aggregateColumns]) assertPlainName(`column of gold_${name}`, c.name)
+  for (const c of [...keyColumns, ...partialColumns]) assertPlainName(`column of gold_${name}`, c.name)
   for (const k of keyColumns) {
     if (/^(Nullable|LowCardinality\(Nullable)\(/.test(k.type)) {
       throw new TypeError(`gold_${name} key column ${k.name} is ${k.type}; sorting keys cannot be Nullable`)
@@ -146,16 +154,19 @@ export function goldTable(
   }
   const ts = timestampType(f)
   return {
-    name: `gold_${assertPlainName('gold table', name)}`,
+    name: `gold_${assertPlainName('gold table', name)}_partials`,
     columns: [
       ...keyColumns,
       { name: 'window_start', type: ts },
       { name: 'window_end', type: ts },
-      ...aggregateColumns,
+      ...partialColumns,
+      { name: '_topic', type: 'String' },
+      { name: '_partition', type: 'Int32' },
       { name: '_version', type: 'UInt64' },
+      { name: '_deleted', type: 'UInt8' },
     ],
     engine: 'ReplacingMergeTree(_version)',
-    orderBy: [...keyColumns.map((k) => k.name), 'window_start'],
+    orderBy: [...keyColumns.map((k) => k.name), 'window_start', '_topic', '_partition'],
     dedupWindow: DEDUP_WINDOW,
   }
 }

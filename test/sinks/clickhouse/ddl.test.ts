@@ -41,13 +41,14 @@ describe('table specs', () => {
     assert.throws(() => silverTable('x', schema, v26), /reserved for lineage/)
   })
 
-  it('gold refuses nullable key columns and orders by keys then window_start', () => {
+  it('gold partials refuse nullable key columns and order by keys, window_start, then input partition', () => {
     assert.throws(
       () => goldTable('g', [{ name: 'k', type: 'Nullable(String)' }], [], v26),
       /cannot be Nullable/,
     )
     const spec = goldTable('rev', [{ name: 'site', type: 'String' }], [{ name: 'n', type: 'UInt64' }], v26)
-    assert.deepEqual(spec.orderBy, ['site', 'window_start'])
+    assert.equal(spec.name, 'gold_rev_partials')
+    assert.deepEqual(spec.orderBy, ['site', 'window_start', '_topic', '_partition'])
     assert.equal(spec.engine, 'ReplacingMergeTree(_version)')
   })
 

@@ -1,0 +1,209 @@
+/**
+ * The gold stage of a topology: one WindowAggregator per (input partition, gold), fed by a
+ * per-partition watermark, checkpointed in that partition's state. Per partition, because state
+ * moves with partitions on a rebalance, and because then a window closes on that partition's own
+ * event time: a replay after a crash sees the same records in the same order and emits the same
+ * rows. The one exception is the idle timeout, which is processing time by nature: an idle
+ * partition's windows close at the watermark of the busy ones.
+ *
+ * Versions are the input offset just past the newest record a row reflects: they grow with every
+ * emission of a window, and a replay that writes a row again writes it with the same version and
+ * the same values, so ReplacingMergeTree keeps the right one whichever copy lands last.
+ */
+import type { GoldRow } from '../sinks/clickhouse/gold.ts'
+import type { PartitionStates } from '../state/partition-states.ts'
+import type { PartitionState } from '../state/state-store.ts'
+import type { Envelope } from '../topology/record.ts'
+import type { PipelineStats } from '../topology/stats.ts'
+import { type GoldDeclaration, groupKeyOf } from './gold.ts'
+import { WatermarkTracker } from './watermark.ts'
+import { snapshotFromChanges, WindowAggregator } from './window-store.ts'
+
+export interface GoldWindowsOptions<T> {
+  readonly golds: readonly GoldDeclaration<T>[]
+  readonly watermark: { readonly outOfOrderness: number; readonly idleTimeout: number }
+  readonly states: PartitionStates
+  readonly clock: () => number
+  readonly stats: PipelineStats
+  readonly emit: (gold: string, row: GoldRow) => void
+  /** A record every window of which had closed for the named golds. */
+  readonly late: (env: Envelope<T>, golds: readonly string[], watermark: number) => void
+}
+
+interface PartitionWindows<T> {
+  readonly topic: string
+  readonly partition: number
+  readonly aggregators: readonly WindowAggregator<T>[]
+  /** Offset after the newest record added: the version of what is emitted now. */
+  next: bigint
+}
+
+const LOCAL = 'gold-windows'
+const WATERMARK_META = 'watermark'
+const kvPrefix = (gold: string) => `w:${gold}:`
+const metaKey = (gold: string) => `w:${gold}`
+const pid = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+export class GoldWindows<T> {
+  readonly #opts: GoldWindowsOptions<T>
+  readonly #keys: readonly ((v: T) => string)[]
+  readonly #tracker: WatermarkTracker
+  /** Loaded partitions, also kept here so ticks and checkpoints need not ask PartitionStates. */
+  readonly #partitions = new Map<string, PartitionWindows<T>>()
+  /** Partitions whose windows changed since the last checkpoint. */
+  readonly #dirty = new Set<string>()
+
+  constructor(opts: GoldWindowsOptions<T>) {
+    this.#opts = opts
+    this.#keys = opts.golds.map(groupKeyOf)
+    this.#tracker = new WatermarkTracker({ ...opts.watermark, now: opts.clock })
+  }
+
+  add(env: Envelope<T>): void {
+    const { topic, partition, offset } = env.source
+    const p = this.#partition(topic, partition)
+    const id = pid(topic, partition)
+    this.#tracker.observe(id, env.eventTime)
+    const watermark = this.#tracker.partitionWatermark(id)
+    let lateFor: string[] | undefined
+    for (const [i, agg] of p.aggregators.entries()) {
+      if (agg.add(env.value, this.#keys[i]!(env.value), env.eventTime, watermark).late) {
+        lateFor ??= []
+        lateFor.push(this.#opts.golds[i]!.name)
+      }
+    }
+    p.next = BigInt(offset) + 1n
+    this.#dirty.add(id)
+    if (lateFor) {
+      this.#opts.stats.late++
+      this.#opts.late(env, lateFor, watermark)
+    }
+  }
+
+  /** After a batch: emits what the partitions' own watermarks closed. */
+  closeDirty(): void {
+    for (const id of this.#dirty) {
+      const p = this.#partitions.get(id)
+      if (p) this.#close(p, this.#tracker.partitionWatermark(id))
+    }
+  }
+
+  /** On a processing-time tick: idle partitions close up to the busy partitions' watermark. */
+  closeIdle(): void {
+    const overall = this.#tracker.current()
+    for (const [id, p] of this.#partitions) {
+      if (!this.#tracker.isIdle(id)) continue
+      const watermark = Math.max(this.#tracker.partitionWatermark(id), overall)
+      if (p.aggregators.some((a) => a.openWindows > 0 && watermark > a.watermark)) {
+        this.#close(p, watermark)
+        this.#dirty.add(id)
+      }
+    }
+  }
+
+  /**
+   * Before a checkpoint: early results for golds that want them, then every change since the last
+   * checkpoint into the partitions' pending state changes, to be written with their offsets.
+   */
+  checkpoint(): void {
+    for (const id of this.#dirty) {
+      const p = this.#partitions.get(id)
+      if (!p) continue
+      const changes = this.#opts.states.changesFor(p.topic, p.partition)
+      for (const [i, agg] of p.aggregators.entries()) {
+        const gold = this.#opts.golds[i]!
+        if (gold.emit === 'updates') {
+          // A copy: the open window keeps changing its accumulators in place.
+          for (const r of agg.updates())
+            this.#row(gold.name, p, r.key, r.start, r.end, structuredClone(r.accs))
+        }
+        for (const r of agg.takeRetractions()) this.#row(gold.name, p, r.key, r.start, r.end, null)
+        const c = agg.takeChanges()
+        const prefix = kvPrefix(gold.name)
+        for (const [wid, entry] of Object.entries(c.upserts)) changes.kvPut.push([prefix + wid, entry])
+        for (const wid of c.deletes) changes.kvDelete.push(prefix + wid)
+        changes.meta[metaKey(gold.name)] = c.meta
+      }
+      const maxEventTime = this.#tracker.partitionWatermark(id) + this.#tracker.outOfOrdernessMs
+      if (Number.isFinite(maxEventTime)) changes.meta[WATERMARK_META] = String(maxEventTime)
+    }
+    this.#dirty.clear()
+  }
+
+  /** Partitions handed to another member: their new owner restores them from the checkpoint. */
+  retainOnly(owned: ReadonlySet<string>): void {
+    const gone = [...this.#partitions.keys()].filter((id) => !owned.has(id))
+    for (const id of gone) {
+      this.#partitions.delete(id)
+      this.#dirty.delete(id)
+    }
+    this.#tracker.revoke(gone)
+  }
+
+  /** For the state metrics. */
+  report(): {
+    openWindows: Map<string, number>
+    watermarks: { topic: string; partition: number; lagMs: number }[]
+  } {
+    const openWindows = new Map(this.#opts.golds.map((g) => [g.name, 0]))
+    const watermarks = []
+    for (const [id, p] of this.#partitions) {
+      for (const [i, agg] of p.aggregators.entries()) {
+        const name = this.#opts.golds[i]!.name
+        openWindows.set(name, openWindows.get(name)! + agg.openWindows)
+      }
+      watermarks.push({ topic: p.topic, partition: p.partition, lagMs: this.#tracker.lagMs(id) })
+    }
+    return { openWindows, watermarks }
+  }
+
+  #partition(topic: string, partition: number): PartitionWindows<T> {
+    return this.#opts.states.local(topic, partition, LOCAL, (state) => {
+      const p: PartitionWindows<T> = {
+        topic,
+        partition,
+        aggregators: this.#opts.golds.map((g) => restore(g, state)),
+        next: BigInt(state.offset ?? 0),
+      }
+      const max = state.meta[WATERMARK_META]
+      if (max !== undefined) this.#tracker.observe(pid(topic, partition), Number(max))
+      this.#partitions.set(pid(topic, partition), p)
+      return p
+    })
+  }
+
+  #close(p: PartitionWindows<T>, watermark: number): void {
+    for (const [i, agg] of p.aggregators.entries()) {
+      const name = this.#opts.golds[i]!.name
+      for (const r of agg.closeUpTo(watermark)) this.#row(name, p, r.key, r.start, r.end, r.accs)
+    }
+  }
+
+  #row(
+    gold: string,
+    p: PartitionWindows<T>,
+    key: string,
+    start: number,
+    end: number,
+    accs: GoldRow['accs'],
+  ): void {
+    const version = Number(p.next)
+    this.#opts.emit(gold, { topic: p.topic, partition: p.partition, key, start, end, version, accs })
+  }
+}
+
+/** The gold's windows as the checkpoint left them; their kv entries are not kept twice. */
+function restore<T>(g: GoldDeclaration<T>, state: PartitionState): WindowAggregator<T> {
+  const agg = new WindowAggregator<T>({ window: g.window, aggregate: g.aggregate })
+  const meta = state.meta[metaKey(g.name)]
+  if (meta === undefined) return agg
+  const prefix = kvPrefix(g.name)
+  const entries: string[] = []
+  for (const [k, v] of state.kv) {
+    if (!k.startsWith(prefix)) continue
+    entries.push(v)
+    state.kv.delete(k)
+  }
+  agg.restore(snapshotFromChanges(meta, entries))
+  return agg
+}
