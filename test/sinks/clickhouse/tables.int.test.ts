@@ -14,6 +14,11 @@ import {
 import { ensureTable, sameType } from '../../../src/sinks/clickhouse/ensure-table.ts'
 import { ClickHouseError } from '../../../src/sinks/clickhouse/errors.ts'
 import type { Features } from '../../../src/sinks/clickhouse/features.ts'
+import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../../../src/sinks/clickhouse/gold.ts'
+import { avg, count as countOf, distinctCount, max, min, sum } from '../../../src/windows/aggregations.ts'
+import type { GoldDeclaration } from '../../../src/windows/gold.ts'
+import { tumbling } from '../../../src/windows/window-spec.ts'
+import { WindowAggregator } from '../../../src/windows/window-store.ts'
 import { dropTables, ENGINES, uniqueSuffix } from './engines.ts'
 
 const v1 = defineSchema({
@@ -37,6 +42,9 @@ const v3Incompatible = defineSchema({
     { name: 'qty', type: 'string' },
   ],
 })
+
+/** Int64 epoch ms (18.16) or DateTime64 text in UTC (newer engines). */
+const epochMs = (v: string) => (/^\d+$/.test(v) ? Number(v) : Date.parse(`${v.replace(' ', 'T')}Z`))
 
 function bronzeRow(offset: number, value: string) {
   return {
@@ -182,6 +190,58 @@ for (const engine of ENGINES) {
         { site: 'a', total: 30, v: '3' },
         { site: 'b', total: 5, v: '1' },
       ])
+    })
+
+    it('the gold view merges partials across partitions, latest version each, tombstones dropped', async () => {
+      type Sale = { shop: string; amount: number | null; customer: string }
+      const gold: GoldDeclaration<Sale> = {
+        name: `sales_${run}`,
+        window: tumbling({ size: 60_000 }),
+        groupBy: { shop: (s) => s.shop },
+        aggregate: {
+          n: countOf(),
+          total: sum((s) => s.amount),
+          low: min((s) => s.amount),
+          high: max((s) => s.amount),
+          mean: avg((s) => s.amount),
+          customers: distinctCount((s) => s.customer),
+        },
+      }
+      const table = goldPartialsTable(gold, f)
+      await ensure(table)
+      await ch.command(goldViewSql(gold, f))
+      created.add(goldViewName(gold))
+      await ch.command(goldViewSql(gold, f)) // again: a no-op
+      const T = 1_700_000_040_000 // a minute boundary
+      const sales: [number, Sale][] = [
+        [0, { shop: 'a', amount: 10, customer: 'x' }],
+        [0, { shop: 'a', amount: null, customer: 'y' }],
+        [1, { shop: 'a', amount: 30, customer: 'x' }],
+        [1, { shop: 'b', amount: 5, customer: 'z' }],
+      ]
+      const line = goldLine(gold)
+      const lines: string[] = []
+      for (const partition of [0, 1]) {
+        const agg = new WindowAggregator<Sale>({ window: gold.window, aggregate: gold.aggregate })
+        for (const [p, s] of sales) if (p === partition) agg.add(s, JSON.stringify([s.shop]), T + 1_000, 0)
+        for (const r of agg.closeUpTo(T + 120_000)) {
+          const row = { topic: 't', partition, key: r.key, start: r.start, end: r.end, accs: r.accs }
+          // An older, smaller version of the same partial, and a tombstoned window that must vanish.
+          lines.push(line({ ...row, version: 5, accs: { ...r.accs, n: 1 } }), line({ ...row, version: 7 }))
+          lines.push(line({ ...row, start: T + 60_000, end: T + 120_000, version: 9, accs: null }))
+        }
+      }
+      await ch.insertRaw(table.name, lines.join('\n'))
+      const rows = await ch.query<Record<string, unknown>>(
+        `SELECT shop, window_start, n, total, low, high, mean, customers FROM ${goldViewName(gold)} ORDER BY shop`,
+      )
+      assert.deepEqual(
+        rows.map((r) => ({ ...r, window_start: epochMs(String(r.window_start)) })),
+        [
+          { shop: 'a', window_start: T, n: '3', total: 40, low: 10, high: 30, mean: 20, customers: '2' },
+          { shop: 'b', window_start: T, n: '1', total: 5, low: 5, high: 5, mean: 5, customers: '1' },
+        ],
+      )
     })
 
     it('quarantine and the processing log accept the rows their writers will send', async () => {
