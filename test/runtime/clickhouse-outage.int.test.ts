@@ -4,10 +4,10 @@ import { after, test } from 'node:test'
 import { produceGenerated } from '../../src/cli/commands/produce.ts'
 import { BASE_PORTS } from '../../src/config/endpoints.ts'
 import { Engine } from '../../src/runtime/engine.ts'
+import { waitFor } from '../../src/testing/wait.ts'
 import sensors from '../../topologies/sensor-readings.ts'
 import { count, createTopic, isolated, quietLogger, testConfig, testContext } from '../support/engine.ts'
 import { PrivateService } from '../support/private-service.ts'
-import { waitFor } from '../support/wait.ts'
 
 const clickhouse = new PrivateService('clickhouse', 3000)
 after(() => clickhouse.stop(true))

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { INVALID_KINDS, invalidKindAt, produceGenerated } from '../../src/cli/commands/produce.ts'
 import { Engine } from '../../src/runtime/engine.ts'
+import { waitFor } from '../../src/testing/wait.ts'
 import type { Topology } from '../../src/topology/define.ts'
 import orders from '../../topologies/orders.ts'
 import sensors from '../../topologies/sensor-readings.ts'
@@ -15,7 +16,6 @@ import {
   testConfig,
   testContext,
 } from '../support/engine.ts'
-import { waitFor } from '../support/wait.ts'
 
 const config = testConfig()
 const ctx = testContext(config)

@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { produceGenerated } from '../../src/cli/commands/produce.ts'
+import { spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
+import { waitFor } from '../../src/testing/wait.ts'
 import orders from '../../topologies/orders.ts'
 import { count, createTopic, testConfig, testContext, uniqueName } from '../support/engine.ts'
-import { spawnEngine, topologyDir } from '../support/engine-process.ts'
-import { waitFor } from '../support/wait.ts'
 
 const config = testConfig()
 const ctx = testContext(config)

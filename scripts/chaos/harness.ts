@@ -1,0 +1,194 @@
+/**
+ * Chaos against the real stack: produce the dataset to a fresh topic, let the caller break the
+ * engine (SIGKILLs, a second member leaving, Redis restarting), run it to the end, then compare
+ * every table with the ground truth. The engine is always a separate OS process, as in production.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Message } from 'kafkajs'
+import { sendAll } from '../../src/cli/commands/produce.ts'
+import type { CliContext } from '../../src/cli/context.ts'
+import { bindFormat } from '../../src/serde/bind.ts'
+import { createKafka } from '../../src/sources/kafka/client.ts'
+import { type EngineProcess, spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
+import { renameTopology } from '../../src/testing/rename.ts'
+import { waitFor } from '../../src/testing/wait.ts'
+import type { Topology } from '../../src/topology/define.ts'
+import orders from '../../topologies/orders.ts'
+import { type ChaosDataset, type ChaosDatasetOptions, chaosDataset } from './dataset.ts'
+
+export interface ChaosRun {
+  readonly ctx: CliContext
+  readonly topology: Topology<typeof orders.definition.source.format.schema>
+  readonly dir: string
+  readonly data: ChaosDataset
+  /** Extra environment for every engine process, e.g. a private Redis. */
+  readonly env: Record<string, string>
+}
+
+export interface ChaosSummary {
+  readonly topology: string
+  readonly seed: number
+  readonly produced: number
+  readonly duplicatesProduced: number
+  readonly invalidProduced: number
+  readonly bronze: { readonly expected: number; readonly actual: number }
+  readonly silver: { readonly expected: number; readonly actual: number; readonly distinctIds: number }
+  readonly quarantine: { readonly expected: number; readonly actual: number }
+  readonly goldWindows: { readonly expected: number; readonly actual: number }
+  readonly goldSessions: { readonly expected: number; readonly actual: number }
+  readonly lost: number
+  readonly duplicated: number
+  readonly mismatched: number
+  /** The first few differences, to start debugging from. */
+  readonly examples: readonly string[]
+}
+
+export async function prepareChaos(
+  ctx: CliContext,
+  opts: ChaosDatasetOptions,
+  env: Record<string, string> = {},
+): Promise<ChaosRun> {
+  const name = `chaos-${randomBytes(3).toString('hex')}`
+  const topology = renameTopology(orders, name)
+  const data = chaosDataset(opts)
+  const admin = createKafka(ctx.config, ctx.logger('warn')).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({
+      topics: [{ topic: name, numPartitions: opts.partitions }],
+      waitForLeaders: true,
+    })
+  } finally {
+    await admin.disconnect()
+  }
+  const serde = bindFormat(topology.definition.source.format, ctx.registry())
+  const messages: Message[] = []
+  for (const m of data.messages) {
+    const value = await serde.encode(m.order, name)
+    messages.push({ key: m.key, value, ...(m.partition === undefined ? {} : { partition: m.partition }) })
+  }
+  await sendAll(ctx, name, messages)
+  return { ctx, topology, dir: topologyDir('orders', name), data, env }
+}
+
+export function startEngine(run: ChaosRun, args: string[] = []): EngineProcess {
+  return spawnEngine(run.dir, args, { TRIBUTARY_SINK_MAX_BATCH_ROWS: '2000', ...run.env })
+}
+
+/** Rows bronze holds so far, replays included: grows while the engine makes progress. */
+export async function bronzeRows(run: ChaosRun): Promise<number> {
+  const ch = await run.ctx.clickhouse()
+  const rows = await ch
+    .query<{ c: string }>(`SELECT count() AS c FROM ${run.topology.tables.bronze}`)
+    .catch(() => [{ c: '0' }])
+  return Number(rows[0]?.c)
+}
+
+/** Waits until the engine has written more than `atLeast` more bronze rows than now. */
+export async function waitForProgress(run: ChaosRun, atLeast: number, what: string): Promise<void> {
+  const before = await bronzeRows(run)
+  await waitFor(
+    what,
+    () => bronzeRows(run),
+    (n) => n > before + atLeast,
+    { timeoutMs: 120_000, everyMs: 50 },
+  )
+}
+
+/** Runs the engine until it has been idle for 5 s and checks it exited cleanly. */
+export async function finish(run: ChaosRun): Promise<void> {
+  const last = startEngine(run, ['--until-idle', '5000'])
+  const { code } = await last.exited
+  if (code !== 0) throw new Error(`the final engine run exited ${code}:\n${last.output()}`)
+}
+
+const EPSILON = 1e-6
+const close = (a: number, b: number) => Math.abs(a - b) <= EPSILON * Math.max(1, Math.abs(a), Math.abs(b))
+/** Int64 epoch ms (ClickHouse 18.16) or DateTime64 text in UTC (newer servers). */
+const epochMs = (v: string) => (/^\d+$/.test(v) ? Number(v) : Date.parse(`${v.replace(' ', 'T')}Z`))
+
+export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSummary> {
+  const ch = await run.ctx.clickhouse()
+  const t = run.topology
+  const { data } = run
+  const one = async (sql: string) => Number((await ch.query<{ c: string }>(sql))[0]?.c ?? 0)
+  const bronze = await one(`SELECT count() AS c FROM ${t.tables.bronze} FINAL`)
+  const silver = await one(`SELECT count() AS c FROM ${t.tables.silver} FINAL`)
+  const silverIds = await one(`SELECT uniqExact(order_id) AS c FROM ${t.tables.silver} FINAL`)
+  const quarantine = await one(`SELECT count() AS c FROM ${t.tables.quarantine} FINAL`)
+  const examples: string[] = []
+  const note = (s: string) => {
+    if (examples.length < 10) examples.push(s)
+  }
+
+  let lost = Math.max(0, data.messages.length - bronze) + Math.max(0, data.validIds - silverIds)
+  let duplicated = Math.max(0, bronze - data.messages.length) + (silver - silverIds)
+  let mismatched = 0
+
+  const [windowsView, sessionsView] = t.tables.gold
+  const windows = await ch.query<Record<string, string | number>>(
+    `SELECT currency, toString(window_start) AS start, orders, revenue, avg_amount, customers FROM ${windowsView}`,
+  )
+  const gotWindows = new Map(windows.map((w) => [`${w.currency}|${epochMs(String(w.start))}`, w]))
+  for (const w of data.windows) {
+    const id = `${w.currency}|${w.start}`
+    const got = gotWindows.get(id)
+    gotWindows.delete(id)
+    const orders = Number(got?.orders ?? 0)
+    lost += Math.max(0, w.orders - orders)
+    duplicated += Math.max(0, orders - w.orders)
+    const same =
+      got !== undefined &&
+      orders === w.orders &&
+      close(Number(got.revenue), w.revenue) &&
+      close(Number(got.avg_amount), w.avgAmount) &&
+      Number(got.customers) === w.customers
+    if (!same) {
+      mismatched++
+      note(`window ${id}: expected ${JSON.stringify(w)}, got ${JSON.stringify(got ?? null)}`)
+    }
+  }
+  // The sentinels' windows never close, so nothing may be left over.
+  for (const id of gotWindows.keys()) {
+    mismatched++
+    note(`window ${id} should not exist`)
+  }
+
+  const sessions = await ch.query<Record<string, string | number>>(
+    `SELECT customer_id, toString(window_start) AS start, toString(window_end) AS end, orders, spent FROM ${sessionsView}`,
+  )
+  const gotSessions = new Map(
+    sessions.map((s) => [`${s.customer_id}|${epochMs(String(s.start))}|${epochMs(String(s.end))}`, s]),
+  )
+  for (const s of data.sessions) {
+    const id = `${s.customer}|${s.start}|${s.end}`
+    const got = gotSessions.get(id)
+    gotSessions.delete(id)
+    const orders = Number(got?.orders ?? 0)
+    if (!got || orders !== s.orders || !close(Number(got.spent), s.spent)) {
+      mismatched++
+      note(`session ${id}: expected ${JSON.stringify(s)}, got ${JSON.stringify(got ?? null)}`)
+    }
+  }
+  for (const id of gotSessions.keys()) {
+    mismatched++
+    note(`session ${id} should not exist`)
+  }
+
+  return {
+    topology: t.name,
+    seed,
+    produced: data.messages.length,
+    duplicatesProduced: data.duplicates,
+    invalidProduced: data.invalid,
+    bronze: { expected: data.messages.length, actual: bronze },
+    silver: { expected: data.validIds, actual: silver, distinctIds: silverIds },
+    quarantine: { expected: data.invalid, actual: quarantine },
+    goldWindows: { expected: data.windows.length, actual: windows.length },
+    goldSessions: { expected: data.sessions.length, actual: sessions.length },
+    lost,
+    duplicated,
+    mismatched: mismatched + Math.abs(quarantine - data.invalid),
+    examples,
+  }
+}
