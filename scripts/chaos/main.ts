@@ -7,8 +7,10 @@
  */
 import { parseArgs } from 'node:util'
 import { CliContext } from '../../src/cli/context.ts'
+import { quietKnownWarnings } from '../../src/cli/main.ts'
 import { finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
+quietKnownWarnings()
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '100000' },
