@@ -42,6 +42,11 @@ export function topologyGraph(t: Topology): Graph {
   g.edges.push({ from: decode, to: quarantine, label: 'undecodable' })
   g.edges.push({ from: validate, to: quarantine, label: 'invalid' })
   let last = validate
+  if (def.dedup) {
+    const id = node('dedup', `dedup ${def.dedup.name} (retention ${def.dedup.retention})`, 'operator')
+    g.edges.push({ from: last, to: id })
+    last = id
+  }
   for (const [i, step] of (def.transform ?? []).entries()) {
     const id = node(`transform_${i}`, step.name, 'operator')
     g.edges.push({ from: last, to: id })
@@ -50,6 +55,30 @@ export function topologyGraph(t: Topology): Graph {
   if (t.tables.silver) {
     node('silver', t.tables.silver, 'table')
     g.edges.push({ from: last, to: 'silver', label: 'valid' })
+  }
+  for (const gold of def.gold ?? []) {
+    const w = gold.window
+    const size =
+      w.kind === 'session'
+        ? `gap ${w.gap}ms`
+        : w.kind === 'hopping'
+          ? `${w.size}ms every ${w.hop}ms`
+          : `${w.size}ms`
+    const id = node(
+      `window_${gold.name}`,
+      `window ${gold.name} (${w.kind} ${size}, by ${Object.keys(gold.groupBy).join(', ')})`,
+      'operator',
+    )
+    g.edges.push({ from: last, to: id })
+    g.edges.push({
+      from: id,
+      to: node(`gold_${gold.name}`, `gold_${gold.name}`, 'table'),
+      label: Object.keys(gold.aggregate).join(', '),
+    })
+    if (t.tables.late) {
+      if (!g.nodes.some((n) => n.id === 'late')) node('late', t.tables.late, 'table')
+      g.edges.push({ from: id, to: 'late', label: 'late' })
+    }
   }
   return g
 }
