@@ -119,6 +119,18 @@ for (const base of [orders, sensors] as Topology[]) {
           `tributary_records_total\\{[^}]*topology="${t.name}"[^}]*outcome="duplicate"[^}]*\\} ${summary.duplicates}`,
         ),
       )
+      // State metrics: every gold reports its open windows; checkpoints and watermarks are measured.
+      for (const g of t.definition.gold ?? []) {
+        assert.match(text, new RegExp(`tributary_open_windows\\{[^}]*window="${g.name}"[^}]*\\} \\d+`))
+      }
+      assert.match(
+        text,
+        new RegExp(`tributary_checkpoint_duration_seconds_count\\{topology="${t.name}"\\} [1-9]`),
+      )
+      assert.match(
+        text,
+        new RegExp(`tributary_watermark_lag_seconds\\{topology="${t.name}",partition="\\d+"\\} \\d`),
+      )
     } finally {
       await engine.stop()
     }
