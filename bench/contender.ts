@@ -1,0 +1,130 @@
+import type { TributaryConfig } from '../src/config/config.ts'
+import type { SchemaRegistry } from '../src/serde/registry.ts'
+import type { ClickHouse } from '../src/sinks/clickhouse/client.ts'
+import type { Dataset, Variant } from './dataset.ts'
+import type { BenchKafka } from './kafka.ts'
+import type { ServerProcess, Usage } from './measure.ts'
+import type { CountCheck } from './tables.ts'
+import { WorkerProcess } from './worker-process.ts'
+
+/** What every contender runs against: one dataset, one stack, names unique to this run. */
+export interface BenchContext {
+  /** Short and unique per run: topics, groups and tables all carry it. */
+  readonly runId: string
+  readonly config: TributaryConfig
+  readonly kafka: BenchKafka
+  readonly clickhouse: ClickHouse
+  readonly registry: SchemaRegistry
+  readonly dataset: Dataset
+  readonly servers: { readonly clickhouse: ServerProcess; readonly kafka: ServerProcess }
+  /** Longest a single contender may take before the run is declared failed. */
+  readonly timeoutMs: number
+}
+
+export interface Measurement {
+  /** From the moment the contender starts consuming to the moment its last row is durable. */
+  readonly seconds: number
+  /** The process doing the work (for ClickHouse's Kafka engine: the ClickHouse server). */
+  readonly usage: Usage
+  /** ClickHouse server CPU spent during the run: inserts and merges every contender causes. */
+  readonly clickhouseCpuSeconds: number | null
+  readonly kafkaCpuSeconds: number | null
+  readonly redisRoundTrips: number | null
+  readonly counts: readonly CountCheck[]
+}
+
+export interface Contender {
+  /** Stable across runs, for `--only` and results files. */
+  readonly id: string
+  readonly label: string
+  readonly variant: Variant
+  run(ctx: BenchContext): Promise<Measurement>
+  /** Contenders that run as a worker can also be run live, for the latency measurement. */
+  readonly worker?: WorkerFactory
+}
+
+/** A worker process to start for one topic, and where its rows land. */
+export interface WorkerSpec {
+  /** A key of bench/workers/main.ts WORKERS. */
+  readonly worker: string
+  readonly params: object
+  readonly groupId: string
+  readonly topic: string
+  /** The table whose rows mean "visible", with `_partition` and `_offset` lineage columns. */
+  readonly table: string
+  /** Row counts that must hold once the whole dataset went through. */
+  counts(): Promise<CountCheck[]>
+  readonly nodeFlags?: readonly string[]
+}
+
+/** Prepares (tables, names) a worker reading `topic` under run-unique `name`. */
+export type WorkerFactory = (ctx: BenchContext, topic: string, name: string) => Promise<WorkerSpec>
+
+/** A contender that is a worker process: timed over the dataset topic of its variant. */
+export function workerContender(c: {
+  id: string
+  label: string
+  variant: Variant
+  worker: WorkerFactory
+}): Contender {
+  return {
+    ...c,
+    run: async (ctx) =>
+      runWorker(ctx, await c.worker(ctx, ctx.dataset.topics[c.variant], runName(ctx, c.id))),
+  }
+}
+
+const POLL_MS = 100
+
+/** A name carrying the run id, in characters Kafka, ClickHouse and Tributary all accept. */
+export function runName(ctx: BenchContext, suffix: string): string {
+  return `bench_${ctx.runId}_${suffix}`.replaceAll('-', '_')
+}
+
+/** Polls `done` (sampling the servers' memory meanwhile) until it holds or the contender times out. */
+export async function waitUntil(
+  ctx: BenchContext,
+  what: string,
+  done: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + ctx.timeoutMs
+  for (;;) {
+    ctx.servers.clickhouse.sample()
+    ctx.servers.kafka.sample()
+    if (await done()) return
+    if (Date.now() > deadline) throw new Error(`${what} did not finish within ${ctx.timeoutMs / 1000} s`)
+    await new Promise((r) => setTimeout(r, POLL_MS))
+  }
+}
+
+/**
+ * Times a worker over the whole topic: the clock starts when it is ready to consume and stops when
+ * its group has committed every partition to the end (it commits only what is durable).
+ */
+async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measurement> {
+  const end = await ctx.kafka.endOffsets(spec.topic)
+  const worker = await WorkerProcess.start(spec)
+  const started = performance.now()
+  ctx.servers.clickhouse.start()
+  ctx.servers.kafka.start()
+  try {
+    await worker.whileAlive(
+      waitUntil(ctx, spec.worker, () => ctx.kafka.caughtUp(spec.groupId, spec.topic, end)),
+    )
+  } catch (err) {
+    await worker.stop().catch(() => {})
+    throw err
+  }
+  const seconds = (performance.now() - started) / 1000
+  const clickhouseCpuSeconds = ctx.servers.clickhouse.finish().cpuSeconds
+  const kafkaCpuSeconds = ctx.servers.kafka.finish().cpuSeconds
+  const { usage, report } = await worker.stop()
+  return {
+    seconds,
+    usage,
+    clickhouseCpuSeconds,
+    kafkaCpuSeconds,
+    redisRoundTrips: (report.redisRoundTrips as number | null | undefined) ?? null,
+    counts: await spec.counts(),
+  }
+}

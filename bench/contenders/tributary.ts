@@ -1,0 +1,60 @@
+import { type Contender, workerContender } from '../contender.ts'
+import type { Variant } from '../dataset.ts'
+import { countRows } from '../tables.ts'
+import type { Stage } from '../topology.ts'
+import type { TributaryParams } from '../workers/tributary.ts'
+
+export interface TributaryOptions {
+  readonly stage: Stage
+  readonly variant: Variant
+  /** For the stateful (full) stage: Redis, as in production, or the in-memory twin. */
+  readonly store?: TributaryParams['store']
+  /** Write a V8 CPU profile of the worker into this directory. */
+  readonly profileDir?: string
+}
+
+const STAGE_LABEL = { bronze: 'bronze only', silver: 'bronze + silver', full: 'full (dedup)' } as const
+
+/** Tributary's runtime in a worker process (bench/workers/tributary.ts), on one bench topology. */
+export function tributary(o: TributaryOptions): Contender {
+  const store = o.store ?? 'redis'
+  const stateful = o.stage === 'full'
+  const id = `tributary-${o.stage}${stateful ? `-${store}` : ''}-${o.variant}`
+  const state = stateful ? (store === 'redis' ? ', checkpoints to Redis' : ', in-memory state') : ''
+  return workerContender({
+    id,
+    label: `Tributary ${STAGE_LABEL[o.stage]}${state}`,
+    variant: o.variant,
+    async worker(ctx, topic, name) {
+      const params: TributaryParams = { name, topic, variant: o.variant, stage: o.stage, store }
+      const entity = name.replaceAll('-', '_')
+      const { messages, unique } = ctx.dataset
+      return {
+        worker: 'tributary',
+        params,
+        groupId: `tributary-${name}`,
+        topic,
+        table: o.stage === 'bronze' ? `bronze_${entity}` : `silver_${entity}`,
+        nodeFlags: o.profileDir
+          ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${id}.cpuprofile`]
+          : [],
+        // ReplacingMergeTree on (topic, partition, offset): FINAL collapses any replayed batch.
+        counts: async () => [
+          await countRows(ctx.clickhouse, `bronze_${entity}`, messages, 'count()', true),
+          ...(o.stage === 'bronze'
+            ? []
+            : [
+                await countRows(
+                  ctx.clickhouse,
+                  `silver_${entity}`,
+                  stateful ? unique : messages,
+                  'count()',
+                  true,
+                ),
+              ]),
+          await countRows(ctx.clickhouse, `quarantine_${entity}`, 0, 'count()', true),
+        ],
+      }
+    },
+  })
+}

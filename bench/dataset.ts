@@ -1,0 +1,73 @@
+import { type Message, Partitioners } from 'kafkajs'
+import { bindFormat } from '../src/serde/bind.ts'
+import { avro, json } from '../src/serde/format.ts'
+import type { SchemaRegistry } from '../src/serde/registry.ts'
+import { sendChunked } from '../src/sinks/kafka/send-chunked.ts'
+import { benchEventSchema, eventAt, eventIndexOfMessage, historyStart, uniqueEvents } from './event.ts'
+import type { BenchKafka } from './kafka.ts'
+
+export type Variant = 'avro' | 'json'
+
+export interface Dataset {
+  /** Topic per variant: the same events, Avro (Confluent wire format) and JSON. */
+  readonly topics: Record<Variant, string>
+  readonly partitions: number
+  /** Messages per topic, duplicates included. */
+  readonly messages: number
+  /** Distinct events (what a deduplicating pipeline keeps). */
+  readonly unique: number
+  readonly avgValueBytes: Record<Variant, number>
+  readonly produceSeconds: number
+}
+
+/** Messages generated and sent per step, so a million never sit in memory at once. */
+const CHUNK = 20_000
+
+/**
+ * Produces the fixed dataset once, before anything is timed: `messages` messages keyed by event id
+ * (kafkajs' default partitioner, murmur2 as in the Java client), to one topic per variant.
+ */
+export async function produceDataset(options: {
+  kafka: BenchKafka
+  registry: SchemaRegistry
+  topicPrefix: string
+  messages: number
+  partitions: number
+}): Promise<Dataset> {
+  const { kafka, registry, topicPrefix, messages, partitions } = options
+  const started = Date.now()
+  const topics: Record<Variant, string> = { avro: `${topicPrefix}avro`, json: `${topicPrefix}json` }
+  const serdes = {
+    avro: bindFormat(avro(benchEventSchema), registry),
+    json: bindFormat(json(benchEventSchema), registry),
+  }
+  const bytes: Record<Variant, number> = { avro: 0, json: 0 }
+  const producer = kafka.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  await producer.connect()
+  try {
+    for (const variant of ['avro', 'json'] as const) await kafka.createTopic(topics[variant], partitions)
+    const baseTime = historyStart(messages, started)
+    for (let from = 0; from < messages; from += CHUNK) {
+      const batch: Record<Variant, Message[]> = { avro: [], json: [] }
+      for (let j = from; j < Math.min(messages, from + CHUNK); j++) {
+        const event = eventAt(eventIndexOfMessage(j), baseTime)
+        for (const variant of ['avro', 'json'] as const) {
+          const value = await serdes[variant].encode(event, topics[variant])
+          bytes[variant] += value.length
+          batch[variant].push({ key: event.event_id, value })
+        }
+      }
+      await Promise.all((['avro', 'json'] as const).map((v) => sendChunked(producer, topics[v], batch[v])))
+    }
+  } finally {
+    await producer.disconnect()
+  }
+  return {
+    topics,
+    partitions,
+    messages,
+    unique: uniqueEvents(messages),
+    avgValueBytes: { avro: bytes.avro / messages, json: bytes.json / messages },
+    produceSeconds: (Date.now() - started) / 1000,
+  }
+}

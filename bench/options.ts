@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util'
+
+export interface BenchOptions {
+  readonly quick: boolean
+  /** Messages per topic, duplicates included. */
+  readonly events: number
+  readonly partitions: number
+  /** Contender ids to run (all when empty); latency runs only for those among them. */
+  readonly only: readonly string[]
+  readonly latencyRate: number
+  readonly latencySeconds: number
+  /** Also run the full pipeline once more under `node --cpu-prof` and summarise the profile. */
+  readonly profile: boolean
+  /** Keep this run's topics and tables (for a look afterwards) instead of dropping them. */
+  readonly keep: boolean
+  readonly resultsDir: string
+}
+
+export const USAGE = `npm run bench -- [--quick] [--events N] [--partitions N] [--only id,id]
+                    [--latency-rate N] [--latency-seconds N] [--profile] [--keep] [--results-dir DIR]`
+
+/** `--quick` is CI's smoke test: small enough for two minutes, checked for counts, never speed. */
+export function parseOptions(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      events: { type: 'string' },
+      partitions: { type: 'string', default: '6' },
+      only: { type: 'string', default: '' },
+      'latency-rate': { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'results-dir': { type: 'string', default: 'bench/results' },
+    },
+  })
+  const quick = values.quick
+  const whole = (name: string, raw: string | undefined, fallback: number, min: number): number => {
+    if (raw === undefined) return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} takes a whole number >= ${min}, not ${raw}`)
+    return n
+  }
+  return {
+    quick,
+    events: whole('events', values.events, quick ? 20_000 : 1_000_000, 100),
+    partitions: whole('partitions', values.partitions, 6, 1),
+    only: values.only.split(',').filter(Boolean),
+    latencyRate: whole('latency-rate', values['latency-rate'], quick ? 2_000 : 20_000, 1),
+    latencySeconds: whole('latency-seconds', values['latency-seconds'], quick ? 3 : 15, 1),
+    profile: values.profile,
+    keep: values.keep,
+    resultsDir: values['results-dir'],
+  }
+}

@@ -1,0 +1,131 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Measurement } from './contender.ts'
+import type { Dataset, Variant } from './dataset.ts'
+import type { LatencyResult } from './latency.ts'
+import { markdownTable } from './markdown.ts'
+import { type ProfileSummary, profileMarkdown } from './profile-summary.ts'
+
+export interface ContenderResult extends Measurement {
+  readonly id: string
+  readonly label: string
+  readonly variant: Variant
+  readonly eventsPerSecond: number
+}
+
+export interface BenchResults {
+  readonly startedAt: string
+  readonly command: string
+  readonly machine: {
+    readonly cpu: string
+    readonly cores: number
+    readonly node: string
+    readonly clickhouse: string
+  }
+  readonly dataset: Dataset
+  readonly contenders: readonly ContenderResult[]
+  readonly latency: readonly LatencyResult[]
+  /** The extra profiled run of the full pipeline: slower than its table row, by the profiler's cost. */
+  readonly profile?: {
+    readonly file: string
+    readonly eventsPerSecond: number
+    readonly counts: Measurement['counts']
+    readonly summary: ProfileSummary
+  }
+  readonly countsOk: boolean
+}
+
+/** The contender every other is compared with: the raw read of the same topic, and the hand-written baseline. */
+const RAW = (v: Variant) => `kcat-${v}`
+const HAND_WRITTEN = 'hand-written-kafkajs'
+
+export function countsOk(c: Pick<Measurement, 'counts'>): boolean {
+  return c.counts.every((k) => k.actual === k.expected)
+}
+
+const fixed = (digits: number) => (x: number | null) => (x === null ? 'n/a' : x.toFixed(digits))
+const thousands = (x: number) => Math.round(x).toLocaleString('en-US')
+
+export function resultsMarkdown(r: BenchResults): string {
+  const rate = (id: string) => r.contenders.find((c) => c.id === id)?.eventsPerSecond ?? null
+  const ratio = (x: number, base: number | null) => (base === null ? 'n/a' : `${(x / base).toFixed(2)}×`)
+  const d = r.dataset
+  const throughput = markdownTable(
+    [
+      'contender',
+      'input',
+      'events/s',
+      'vs kcat',
+      'vs hand-written',
+      'seconds',
+      'CPU s',
+      'peak RSS MB',
+      'ClickHouse CPU s',
+      'Redis round trips / 1k events',
+      'rows',
+    ],
+    r.contenders.map((c) => [
+      c.label,
+      c.variant,
+      thousands(c.eventsPerSecond),
+      ratio(c.eventsPerSecond, rate(RAW(c.variant))),
+      ratio(c.eventsPerSecond, rate(HAND_WRITTEN)),
+      fixed(2)(c.seconds),
+      fixed(1)(c.usage.cpuSeconds),
+      fixed(0)(c.usage.peakRssMb),
+      fixed(1)(c.clickhouseCpuSeconds),
+      c.redisRoundTrips === null ? 'n/a' : fixed(2)((c.redisRoundTrips / d.messages) * 1000),
+      countsOk(c) ? 'ok' : c.counts.map((k) => `${k.table} ${k.actual}/${k.expected}`).join(', '),
+    ]),
+  )
+  const latency = markdownTable(
+    ['contender', 'input', 'target events/s', 'achieved events/s', 'events', 'p50 ms', 'p99 ms', 'max ms'],
+    r.latency.map((l) => [
+      l.label,
+      l.variant,
+      thousands(l.targetRate),
+      thousands(l.achievedRate),
+      thousands(l.events),
+      fixed(0)(l.p50Ms),
+      fixed(0)(l.p99Ms),
+      fixed(0)(l.maxMs),
+    ]),
+  )
+  return [
+    `# Tributary benchmark, ${r.startedAt}`,
+    '',
+    `\`${r.command}\` on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ClickHouse ${r.machine.clickhouse}.`,
+    `Dataset: ${thousands(d.messages)} messages (${thousands(d.unique)} distinct events, the rest duplicates) over ${d.partitions} partitions,` +
+      ` values ~${d.avgValueBytes.avro.toFixed(0)} B Avro / ~${d.avgValueBytes.json.toFixed(0)} B JSON, produced in ${d.produceSeconds.toFixed(1)} s (untimed).`,
+    '',
+    '## Throughput',
+    '',
+    throughput,
+    '',
+    '## Latency (produce → row visible in ClickHouse)',
+    '',
+    latency,
+    ...(r.profile
+      ? [
+          '',
+          `## CPU profile: Tributary full pipeline, Avro, Redis checkpoints (\`${r.profile.file}\`)`,
+          '',
+          `A separate run under \`node --cpu-prof\`: ${thousands(r.profile.eventsPerSecond)} events/s, rows ${countsOk(r.profile) ? 'ok' : 'WRONG'}.`,
+          '',
+          profileMarkdown(r.profile.summary),
+        ]
+      : []),
+    '',
+  ].join('\n')
+}
+
+/** Writes `<dir>/<stamp>.json` and `<dir>/<stamp>.md`; returns their paths. */
+export function writeResults(dir: string, r: BenchResults): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true })
+  const stamp = r.startedAt.replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')
+  const json = path.join(dir, `${stamp}.json`)
+  const markdown = path.join(dir, `${stamp}.md`)
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`)
+  writeFileSync(markdown, resultsMarkdown(r))
+  return { json, markdown }
+}
