@@ -84,9 +84,9 @@ function shortPath(url: string): string {
   return file.startsWith(`${REPO}/`) ? path.relative(REPO, file) : file
 }
 
-/** `src/sinks`, a package name, `node internals`, or the VM's own entry such as `(garbage collector)`. */
+/** `src/sinks`, a package name, `node internals`, V8 builtins, or a VM entry such as `(garbage collector)`. */
 function areaOf(url: string, name: string): string {
-  if (url === '') return name
+  if (url === '') return name.startsWith('(') && name !== '(anonymous)' ? name : 'V8 builtins'
   if (url.startsWith('node:')) return 'node internals'
   const file = shortPath(url)
   if (file.startsWith('node_modules/')) {

@@ -19,6 +19,7 @@ export const platformaticBaseline: Worker<BaselineParams> = async (p, life) => {
     bootstrapBrokers: [...p.brokers],
     autocommit: false,
     maxBytes: FETCH.maxBytes,
+    maxBytesPerPartition: FETCH.maxBytesPerPartition,
     maxWaitTime: FETCH.maxWaitMs,
   })
   life.ready()
