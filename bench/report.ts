@@ -21,6 +21,8 @@ export interface BenchResults {
     readonly cores: number
     readonly node: string
     readonly clickhouse: string
+    /** 1-minute load averages at start and end: anything else running on the machine shows here. */
+    readonly load: { readonly start: number; readonly end: number }
   }
   readonly dataset: Dataset
   readonly contenders: readonly ContenderResult[]
@@ -94,7 +96,8 @@ export function resultsMarkdown(r: BenchResults): string {
   return [
     `# Tributary benchmark, ${r.startedAt}`,
     '',
-    `\`${r.command}\` on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ClickHouse ${r.machine.clickhouse}.`,
+    `\`${r.command}\` on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ClickHouse ${r.machine.clickhouse};` +
+      ` load average ${r.machine.load.start.toFixed(2)} at start, ${r.machine.load.end.toFixed(2)} at end.`,
     `Dataset: ${thousands(d.messages)} messages (${thousands(d.unique)} distinct events, the rest duplicates) over ${d.partitions} partitions,` +
       ` values ~${d.avgValueBytes.avro.toFixed(0)} B Avro / ~${d.avgValueBytes.json.toFixed(0)} B JSON, produced in ${d.produceSeconds.toFixed(1)} s (untimed).`,
     '',

@@ -28,6 +28,7 @@ const log = (line: string) => console.error(`[bench ${new Date().toISOString().s
  */
 async function main(options: BenchOptions, command: string): Promise<number> {
   const startedAt = new Date().toISOString()
+  const loadAtStart = os.loadavg()[0]!
   const runId = Date.now().toString(36).slice(-6)
   const cli = new CliContext()
   const { config } = cli
@@ -113,6 +114,7 @@ async function main(options: BenchOptions, command: string): Promise<number> {
         cores: os.cpus().length,
         node: process.version,
         clickhouse: features.version,
+        load: { start: loadAtStart, end: os.loadavg()[0]! },
       },
       dataset,
       contenders,
