@@ -3,7 +3,8 @@ import type { SchemaRegistry } from '../src/serde/registry.ts'
 import type { ClickHouse } from '../src/sinks/clickhouse/client.ts'
 import type { Dataset, Variant } from './dataset.ts'
 import type { BenchKafka } from './kafka.ts'
-import type { ServerProcess, Usage } from './measure.ts'
+import type { Usage } from './measure.ts'
+import type { ServerName, StackServers } from './servers.ts'
 import type { CountCheck } from './tables.ts'
 import { WorkerProcess } from './worker-process.ts'
 
@@ -16,7 +17,7 @@ export interface BenchContext {
   readonly clickhouse: ClickHouse
   readonly registry: SchemaRegistry
   readonly dataset: Dataset
-  readonly servers: { readonly clickhouse: ServerProcess; readonly kafka: ServerProcess }
+  readonly servers: StackServers
   /** Longest a single contender may take before the run is declared failed. */
   readonly timeoutMs: number
 }
@@ -26,9 +27,8 @@ export interface Measurement {
   readonly seconds: number
   /** The process doing the work (for ClickHouse's Kafka engine: the ClickHouse server). */
   readonly usage: Usage
-  /** ClickHouse server CPU spent during the run: inserts and merges every contender causes. */
-  readonly clickhouseCpuSeconds: number | null
-  readonly kafkaCpuSeconds: number | null
+  /** The stack's servers over the run: the inserts, fetches and checkpoints every contender causes. */
+  readonly servers: Readonly<Record<ServerName, Usage>>
   readonly redisRoundTrips: number | null
   readonly counts: readonly CountCheck[]
 }
@@ -89,8 +89,7 @@ export async function waitUntil(
 ): Promise<void> {
   const deadline = Date.now() + ctx.timeoutMs
   for (;;) {
-    ctx.servers.clickhouse.sample()
-    ctx.servers.kafka.sample()
+    ctx.servers.sample()
     if (await done()) return
     if (Date.now() > deadline) throw new Error(`${what} did not finish within ${ctx.timeoutMs / 1000} s`)
     await new Promise((r) => setTimeout(r, POLL_MS))
@@ -105,8 +104,7 @@ async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measureme
   const end = await ctx.kafka.endOffsets(spec.topic)
   const worker = await WorkerProcess.start(spec)
   const started = performance.now()
-  ctx.servers.clickhouse.start()
-  ctx.servers.kafka.start()
+  ctx.servers.start()
   try {
     await worker.whileAlive(
       waitUntil(ctx, spec.worker, () => ctx.kafka.caughtUp(spec.groupId, spec.topic, end)),
@@ -116,14 +114,12 @@ async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measureme
     throw err
   }
   const seconds = (performance.now() - started) / 1000
-  const clickhouseCpuSeconds = ctx.servers.clickhouse.finish().cpuSeconds
-  const kafkaCpuSeconds = ctx.servers.kafka.finish().cpuSeconds
+  const servers = ctx.servers.finish()
   const { usage, report } = await worker.stop()
   return {
     seconds,
     usage,
-    clickhouseCpuSeconds,
-    kafkaCpuSeconds,
+    servers,
     redisRoundTrips: (report.redisRoundTrips as number | null | undefined) ?? null,
     counts: await spec.counts(),
   }

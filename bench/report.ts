@@ -5,6 +5,7 @@ import type { Dataset, Variant } from './dataset.ts'
 import type { LatencyResult } from './latency.ts'
 import { markdownTable } from './markdown.ts'
 import { type ProfileSummary, profileMarkdown } from './profile-summary.ts'
+import { SERVERS } from './servers.ts'
 
 export interface ContenderResult extends Measurement {
   readonly id: string
@@ -62,7 +63,7 @@ export function resultsMarkdown(r: BenchResults): string {
       'seconds',
       'CPU s',
       'peak RSS MB',
-      'ClickHouse CPU s',
+      'server CPU s: ClickHouse / Kafka / Redis',
       'Redis round trips / 1k events',
       'rows',
     ],
@@ -75,7 +76,7 @@ export function resultsMarkdown(r: BenchResults): string {
       fixed(2)(c.seconds),
       fixed(1)(c.usage.cpuSeconds),
       fixed(0)(c.usage.peakRssMb),
-      fixed(1)(c.clickhouseCpuSeconds),
+      SERVERS.map((name) => fixed(1)(c.servers[name].cpuSeconds)).join(' / '),
       c.redisRoundTrips === null ? 'n/a' : fixed(2)((c.redisRoundTrips / d.messages) * 1000),
       countsOk(c) ? 'ok' : c.counts.map((k) => `${k.table} ${k.actual}/${k.expected}`).join(', '),
     ]),

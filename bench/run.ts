@@ -9,10 +9,10 @@ import { tributary } from './contenders/tributary.ts'
 import { produceDataset } from './dataset.ts'
 import { BenchKafka } from './kafka.ts'
 import { type LatencyResult, measureLatency } from './latency.ts'
-import { ServerProcess } from './measure.ts'
 import { type BenchOptions, parseOptions, USAGE } from './options.ts'
 import { type CpuProfile, summariseProfile } from './profile-summary.ts'
 import { type BenchResults, type ContenderResult, countsOk, resultsMarkdown, writeResults } from './report.ts'
+import { StackServers } from './servers.ts'
 import { dropRunTables, settleMerges } from './tables.ts'
 
 /** Contenders also measured live for latency: Tributary's full pipeline and what it replaces. */
@@ -53,10 +53,11 @@ async function main(options: BenchOptions, command: string): Promise<number> {
       clickhouse,
       registry: cli.registry(),
       dataset,
-      servers: {
-        clickhouse: new ServerProcess(Number(new URL(config.clickhouse.url).port)),
-        kafka: new ServerProcess(Number(config.kafka.brokers[0]!.split(':').at(-1))),
-      },
+      servers: new StackServers({
+        clickhouse: Number(new URL(config.clickhouse.url).port),
+        kafka: Number(config.kafka.brokers[0]!.split(':').at(-1)),
+        redis: Number(new URL(config.redis.url).port),
+      }),
       // Generous: a contender 20x slower than expected still finishes; a stuck one fails the run.
       timeoutMs: 60_000 + options.events * 0.5,
     }

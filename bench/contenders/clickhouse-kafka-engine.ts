@@ -27,8 +27,7 @@ export function clickhouseKafkaEngine(): Contender {
         `CREATE TABLE ${quoteTable(queue)} (${columns}) ENGINE = Kafka(${[broker, topic, target, 'JSONEachRow'].map(quoteString).join(', ')})`,
       )
       const end = await ctx.kafka.endOffsets(topic)
-      ctx.servers.clickhouse.start()
-      ctx.servers.kafka.start()
+      ctx.servers.start()
       const started = performance.now()
       // Consumption starts when a view is attached to the Kafka table.
       await ch.command(
@@ -36,15 +35,13 @@ export function clickhouseKafkaEngine(): Contender {
       )
       await waitUntil(ctx, id, () => ctx.kafka.caughtUp(target, topic, end))
       const seconds = (performance.now() - started) / 1000
-      const usage = ctx.servers.clickhouse.finish()
-      const kafkaCpuSeconds = ctx.servers.kafka.finish().cpuSeconds
+      const servers = ctx.servers.finish()
       await ch.command(`DROP TABLE ${quoteTable(view)}`)
       await ch.command(`DROP TABLE ${quoteTable(queue)}`)
       return {
         seconds,
-        usage,
-        clickhouseCpuSeconds: usage.cpuSeconds,
-        kafkaCpuSeconds,
+        usage: servers.clickhouse,
+        servers,
         redisRoundTrips: null,
         // No lineage columns in 18.16's Kafka engine, so exactly the produced messages, no more.
         counts: [await countRows(ch, target, ctx.dataset.messages)],

@@ -15,8 +15,7 @@ export function kcat(variant: Variant): Contender {
     variant,
     async run(ctx) {
       const topic = ctx.dataset.topics[variant]
-      ctx.servers.clickhouse.start()
-      ctx.servers.kafka.start()
+      ctx.servers.start()
       const started = performance.now()
       const proc = new MeasuredProcess(
         ['kcat', '-C', '-b', ctx.config.kafka.brokers.join(','), '-t', topic, '-o', 'beginning', '-e'],
@@ -30,8 +29,7 @@ export function kcat(variant: Variant): Contender {
       return {
         seconds,
         usage: exit.usage,
-        clickhouseCpuSeconds: ctx.servers.clickhouse.finish().cpuSeconds,
-        kafkaCpuSeconds: ctx.servers.kafka.finish().cpuSeconds,
+        servers: ctx.servers.finish(),
         redisRoundTrips: null,
         counts: [{ table: `(kcat read ${topic})`, expected: ctx.dataset.messages, actual: read }],
       }
