@@ -23,6 +23,8 @@ export interface ChaosRun {
   readonly data: ChaosDataset
   /** Extra environment for every engine process, e.g. a private Redis. */
   readonly env: Record<string, string>
+  /** Encoded messages not produced yet (see `produceRest`). */
+  readonly held: Message[]
 }
 
 export interface ChaosSummary {
@@ -43,10 +45,12 @@ export interface ChaosSummary {
   readonly examples: readonly string[]
 }
 
+/** Produces the dataset, or only its first `share` when a test wants to act before the rest arrives. */
 export async function prepareChaos(
   ctx: CliContext,
   opts: ChaosDatasetOptions,
   env: Record<string, string> = {},
+  share = 1,
 ): Promise<ChaosRun> {
   const name = `chaos-${randomBytes(3).toString('hex')}`
   const topology = renameTopology(orders, name)
@@ -67,12 +71,21 @@ export async function prepareChaos(
     const value = await serde.encode(m.order, name)
     messages.push({ key: m.key, value, ...(m.partition === undefined ? {} : { partition: m.partition }) })
   }
-  await sendAll(ctx, name, messages)
-  return { ctx, topology, dir: topologyDir('orders', name), data, env }
+  const now = Math.round(messages.length * share)
+  await sendAll(ctx, name, messages.slice(0, now))
+  return { ctx, topology, dir: topologyDir('orders', name), data, env, held: messages.slice(now) }
 }
 
-export function startEngine(run: ChaosRun, args: string[] = []): EngineProcess {
-  return spawnEngine(run.dir, args, { TRIBUTARY_SINK_MAX_BATCH_ROWS: '2000', ...run.env })
+export async function produceRest(run: ChaosRun): Promise<void> {
+  await sendAll(run.ctx, run.topology.name, run.held.splice(0))
+}
+
+export function startEngine(
+  run: ChaosRun,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): EngineProcess {
+  return spawnEngine(run.dir, args, { TRIBUTARY_SINK_MAX_BATCH_ROWS: '2000', ...run.env, ...env })
 }
 
 /** Rows bronze holds so far, replays included: grows while the engine makes progress. */

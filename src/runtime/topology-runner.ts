@@ -53,6 +53,9 @@ export interface RunnerDeps {
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
+/** Not a failure: the epoch flushed its rows but must not write state or offsets yet. */
+class CheckpointDeferred extends Error {}
+
 /**
  * Runs one topology: a consumer group reading its topics in batches, the synchronous pipeline,
  * and epochs (flush sinks, then commit offsets) every `sink.flushIntervalMs`, whenever a table
@@ -80,6 +83,8 @@ export class TopologyRunner {
   private store?: StateStore
   private readonly states = new PartitionStates()
   private inFlight = 0
+  /** Set when kafkajs starts rejoining the group, cleared by the assignment that follows. */
+  private rebalancing = false
   private lastEpoch = Date.now()
   private stopping = false
   private started = false
@@ -258,6 +263,9 @@ export class TopologyRunner {
       maxWaitTimeInMs: 200,
     })
     this.consumer = consumer
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.rebalancing = true
+    })
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment as Record<string, number[]>
       const partitions = Object.entries(assignment).flatMap(([topic, ps]) =>
@@ -385,6 +393,9 @@ export class TopologyRunner {
    */
   private async saveState(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (!this.store) return
+    // A partition may already be on its way to another member, which loads its state when the
+    // rebalance completes: writing ours now could land after that load. Defer to the next epoch.
+    if (this.rebalancing) throw new CheckpointDeferred()
     const next = new Map(offsets.map((o) => [tpKey(o.topic, o.partition), o.offset]))
     for (const p of this.states.withChanges()) {
       const offset = this.states.has(p.topic, p.partition)
@@ -426,6 +437,7 @@ export class TopologyRunner {
 
   /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
   private onAssigned(partitions: readonly { topic: string; partition: number }[]): void {
+    this.rebalancing = false
     const owned = new Set(partitions.map((p) => tpKey(p.topic, p.partition)))
     for (const o of [...this.pending.values()]) {
       if (!owned.has(tpKey(o.topic, o.partition))) this.pending.delete(tpKey(o.topic, o.partition))
@@ -493,6 +505,11 @@ export class TopologyRunner {
         bytes: 0,
       })
     } catch (err) {
+      if (err instanceof CheckpointDeferred) {
+        // The rows are durable and idempotent; state and offsets follow at the next epoch.
+        this.log.info('checkpoint deferred: the group is rebalancing')
+        return
+      }
       await this.writeProcessingLogError(err, started).catch(() => {})
       throw err
     }

@@ -8,17 +8,28 @@ import {
   type ChaosSummary,
   finish,
   prepareChaos,
+  produceRest,
   startEngine,
   verifyChaos,
   waitForProgress,
 } from '../../scripts/chaos/harness.ts'
 import { CliContext } from '../../src/cli/context.ts'
+import type { EngineProcess } from '../../src/testing/engine-process.ts'
 import { waitFor } from '../../src/testing/wait.ts'
 import { testConfig } from '../support/engine.ts'
 import { PrivateService } from '../support/private-service.ts'
 
 const ctx = new CliContext(testConfig())
-after(() => ctx.close())
+const engines: EngineProcess[] = []
+/** Engines still running when a test fails are killed, or the test process would never exit. */
+const track = (e: EngineProcess) => {
+  engines.push(e)
+  return e
+}
+after(async () => {
+  for (const e of engines) e.child.kill('SIGKILL')
+  await ctx.close()
+})
 
 const dataset = (seed: number) => ({
   events: 15_000,
@@ -38,6 +49,13 @@ function assertExact(s: ChaosSummary): void {
   assert.ok(s.goldWindows.expected > 10 && s.goldSessions.expected > 10, 'the dataset exercises both golds')
 }
 
+/** The engine's most recent "assigned N partitions" log line. */
+const lastAssignment = (e: EngineProcess) =>
+  e
+    .output()
+    .match(/assigned \d+ partitions/g)
+    ?.at(-1) ?? ''
+
 /** Every produced record is in bronze (after FINAL): the engine has caught up. */
 async function caughtUp(run: ChaosRun): Promise<void> {
   const ch = await run.ctx.clickhouse()
@@ -55,7 +73,7 @@ async function caughtUp(run: ChaosRun): Promise<void> {
 test('SIGKILL three times mid-run: gold equals the ground truth, silver has no duplicate, bronze = produced', async () => {
   const run = await prepareChaos(ctx, dataset(11))
   for (let kill = 1; kill <= 3; kill++) {
-    const engine = startEngine(run)
+    const engine = track(startEngine(run))
     await waitForProgress(run, 500 * kill, `engine run ${kill} to progress`)
     engine.child.kill('SIGKILL')
     assert.equal((await engine.exited).signal, 'SIGKILL')
@@ -65,10 +83,20 @@ test('SIGKILL three times mid-run: gold equals the ground truth, silver has no d
 })
 
 test('two engines in one group, one stops mid-run: its partitions and their state move to the other', async () => {
-  const run = await prepareChaos(ctx, dataset(12))
-  const a = startEngine(run)
-  const b = startEngine(run)
-  await waitForProgress(run, 3000, 'both members to progress')
+  const run = await prepareChaos(ctx, dataset(12), {}, 0.3)
+  const info = { TRIBUTARY_LOG_LEVEL: 'info' }
+  const a = track(startEngine(run, [], info))
+  const b = track(startEngine(run, [], info))
+  // Each holds some of the four partitions: the group has rebalanced to two members.
+  const shared = () => [a, b].every((e) => /assigned [1-3] partitions/.test(lastAssignment(e)))
+  await waitFor(
+    'both members to hold partitions',
+    async () => shared(),
+    (ok) => ok,
+  )
+  await produceRest(run)
+  await waitForProgress(run, 1000, 'the two members to consume the rest')
+  assert.ok((await bronzeRows(run)) < run.data.messages.length, 'B must stop mid-run')
   b.child.kill('SIGTERM')
   assert.equal((await b.exited).code, 0, b.output())
   await caughtUp(run)
@@ -84,7 +112,7 @@ test('Redis restarted mid-run (AOF on) loses no state', async () => {
     const run = await prepareChaos(ctx, dataset(13), {
       TRIBUTARY_REDIS_URL: `redis://127.0.0.1:${6379 + redis.offset}`,
     })
-    const engine = startEngine(run)
+    const engine = track(startEngine(run))
     await waitForProgress(run, 2000, 'the engine to progress')
     assert.ok((await bronzeRows(run)) < run.data.messages.length, 'Redis must go down mid-run')
     await redis.stop()
