@@ -13,7 +13,7 @@ export interface TributaryOptions {
   readonly profileDir?: string
 }
 
-const STAGE_LABEL = { bronze: 'bronze only', silver: 'bronze + silver', full: 'full (dedup)' } as const
+const STAGE_LABEL = { bronze: 'bronze only', silver: 'bronze + silver', full: 'full (dedup + 1-min gold)' } as const
 
 /** Tributary's runtime in a worker process (bench/workers/tributary.ts), on one bench topology. */
 export function tributary(o: TributaryOptions): Contender {
