@@ -3,7 +3,14 @@ import { bindFormat } from '../src/serde/bind.ts'
 import { avro, json } from '../src/serde/format.ts'
 import type { SchemaRegistry } from '../src/serde/registry.ts'
 import { sendChunked } from '../src/sinks/kafka/send-chunked.ts'
-import { benchEventSchema, eventAt, eventIndexOfMessage, historyStart, uniqueEvents } from './event.ts'
+import {
+  type BenchEvent,
+  benchEventSchema,
+  eventAt,
+  eventIndexOfMessage,
+  historyStart,
+  uniqueEvents,
+} from './event.ts'
 import type { BenchKafka } from './kafka.ts'
 
 export type Variant = 'avro' | 'json'
@@ -16,6 +23,8 @@ export interface Dataset {
   readonly messages: number
   /** Distinct events (what a deduplicating pipeline keeps). */
   readonly unique: number
+  /** Event time of event 0: with the message count, it regenerates every event (`distinctEvents`). */
+  readonly baseTime: number
   readonly avgValueBytes: Record<Variant, number>
   readonly produceSeconds: number
 }
@@ -42,11 +51,11 @@ export async function produceDataset(options: {
     json: bindFormat(json(benchEventSchema), registry),
   }
   const bytes: Record<Variant, number> = { avro: 0, json: 0 }
+  const baseTime = historyStart(messages, started)
   const producer = kafka.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await producer.connect()
   try {
     for (const variant of ['avro', 'json'] as const) await kafka.createTopic(topics[variant], partitions)
-    const baseTime = historyStart(messages, started)
     for (let from = 0; from < messages; from += CHUNK) {
       const batch: Record<Variant, Message[]> = { avro: [], json: [] }
       for (let j = from; j < Math.min(messages, from + CHUNK); j++) {
@@ -67,7 +76,15 @@ export async function produceDataset(options: {
     partitions,
     messages,
     unique: uniqueEvents(messages),
+    baseTime,
     avgValueBytes: { avro: bytes.avro / messages, json: bytes.json / messages },
     produceSeconds: (Date.now() - started) / 1000,
+  }
+}
+
+/** Every distinct event of the dataset, regenerated rather than read back: what a pipeline should keep. */
+export function* distinctEvents(dataset: Pick<Dataset, 'messages' | 'baseTime'>): Generator<BenchEvent> {
+  for (let j = 0; j < dataset.messages; j++) {
+    if (eventIndexOfMessage(j) === j) yield eventAt(j, dataset.baseTime)
   }
 }

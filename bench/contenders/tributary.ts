@@ -1,7 +1,8 @@
 import { type Contender, workerContender } from '../contender.ts'
 import type { Variant } from '../dataset.ts'
+import { goldCounts } from '../gold-counts.ts'
 import { countRows } from '../tables.ts'
-import type { Stage } from '../topology.ts'
+import { benchTopology, type Stage } from '../topology.ts'
 import type { TributaryParams } from '../workers/tributary.ts'
 
 export interface TributaryOptions {
@@ -13,7 +14,11 @@ export interface TributaryOptions {
   readonly profileDir?: string
 }
 
-const STAGE_LABEL = { bronze: 'bronze only', silver: 'bronze + silver', full: 'full (dedup + 1-min gold)' } as const
+const STAGE_LABEL = {
+  bronze: 'bronze only',
+  silver: 'bronze + silver',
+  full: 'full (dedup + 1-min gold)',
+} as const
 
 /** Tributary's runtime in a worker process (bench/workers/tributary.ts), on one bench topology. */
 export function tributary(o: TributaryOptions): Contender {
@@ -27,32 +32,26 @@ export function tributary(o: TributaryOptions): Contender {
     variant: o.variant,
     async worker(ctx, topic, name) {
       const params: TributaryParams = { name, topic, variant: o.variant, stage: o.stage, store }
-      const entity = name.replaceAll('-', '_')
+      // The same value the worker runs: table names and gold declarations come from it.
+      const topology = benchTopology(params)
+      const { bronze, silver, quarantine } = topology.tables
       const { messages, unique } = ctx.dataset
+      const ch = ctx.clickhouse
       return {
         worker: 'tributary',
         params,
         groupId: `tributary-${name}`,
         topic,
-        table: o.stage === 'bronze' ? `bronze_${entity}` : `silver_${entity}`,
+        table: silver ?? bronze!,
         nodeFlags: o.profileDir
           ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${id}.cpuprofile`]
           : [],
         // ReplacingMergeTree on (topic, partition, offset): FINAL collapses any replayed batch.
         counts: async () => [
-          await countRows(ctx.clickhouse, `bronze_${entity}`, messages, 'count()', true),
-          ...(o.stage === 'bronze'
-            ? []
-            : [
-                await countRows(
-                  ctx.clickhouse,
-                  `silver_${entity}`,
-                  stateful ? unique : messages,
-                  'count()',
-                  true,
-                ),
-              ]),
-          await countRows(ctx.clickhouse, `quarantine_${entity}`, 0, 'count()', true),
+          await countRows(ch, bronze!, messages, 'count()', true),
+          ...(silver ? [await countRows(ch, silver, stateful ? unique : messages, 'count()', true)] : []),
+          await countRows(ch, quarantine, 0, 'count()', true),
+          ...(await goldCounts(ch, topology, ctx.dataset)),
         ],
       }
     },
