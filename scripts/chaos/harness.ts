@@ -8,6 +8,7 @@ import type { Message } from 'kafkajs'
 import { sendAll } from '../../src/cli/commands/produce.ts'
 import type { CliContext } from '../../src/cli/context.ts'
 import { bindFormat } from '../../src/serde/bind.ts'
+import { readTimestamp } from '../../src/sinks/clickhouse/types.ts'
 import { createKafka } from '../../src/sources/kafka/client.ts'
 import { type EngineProcess, spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
@@ -117,9 +118,6 @@ export async function finish(run: ChaosRun): Promise<void> {
 
 const EPSILON = 1e-6
 const close = (a: number, b: number) => Math.abs(a - b) <= EPSILON * Math.max(1, Math.abs(a), Math.abs(b))
-/** Int64 epoch ms (ClickHouse 18.16) or DateTime64 text in UTC (newer servers). */
-const epochMs = (v: string) => (/^\d+$/.test(v) ? Number(v) : Date.parse(`${v.replace(' ', 'T')}Z`))
-
 export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSummary> {
   const ch = await run.ctx.clickhouse()
   const t = run.topology
@@ -142,7 +140,7 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
   const windows = await ch.query<Record<string, string | number>>(
     `SELECT currency, toString(window_start) AS start, orders, revenue, avg_amount, customers FROM ${windowsView}`,
   )
-  const gotWindows = new Map(windows.map((w) => [`${w.currency}|${epochMs(String(w.start))}`, w]))
+  const gotWindows = new Map(windows.map((w) => [`${w.currency}|${readTimestamp(w.start)}`, w]))
   for (const w of data.windows) {
     const id = `${w.currency}|${w.start}`
     const got = gotWindows.get(id)
@@ -171,7 +169,7 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
     `SELECT customer_id, toString(window_start) AS start, toString(window_end) AS end, orders, spent FROM ${sessionsView}`,
   )
   const gotSessions = new Map(
-    sessions.map((s) => [`${s.customer_id}|${epochMs(String(s.start))}|${epochMs(String(s.end))}`, s]),
+    sessions.map((s) => [`${s.customer_id}|${readTimestamp(s.start)}|${readTimestamp(s.end)}`, s]),
   )
   for (const s of data.sessions) {
     const id = `${s.customer}|${s.start}|${s.end}`

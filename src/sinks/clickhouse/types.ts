@@ -197,7 +197,7 @@ function readerFor(t: FieldType, f: TypeFeatures): Convert {
 }
 
 /** DateTime64 renders as "YYYY-MM-DD hh:mm:ss.fff" (UTC column); Int64 millis as a quoted integer. */
-function readTimestamp(v: unknown): number {
+export function readTimestamp(v: unknown): number {
   if (typeof v === 'number') return v
   const s = v as string
   return /^-?\d+$/.test(s) ? Number(s) : Date.parse(`${s.replace(' ', 'T')}Z`)

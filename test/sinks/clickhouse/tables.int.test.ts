@@ -15,6 +15,7 @@ import { ensureTable, sameType } from '../../../src/sinks/clickhouse/ensure-tabl
 import { ClickHouseError } from '../../../src/sinks/clickhouse/errors.ts'
 import type { Features } from '../../../src/sinks/clickhouse/features.ts'
 import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../../../src/sinks/clickhouse/gold.ts'
+import { readTimestamp } from '../../../src/sinks/clickhouse/types.ts'
 import { avg, count as countOf, distinctCount, max, min, sum } from '../../../src/windows/aggregations.ts'
 import type { GoldDeclaration } from '../../../src/windows/gold.ts'
 import { tumbling } from '../../../src/windows/window-spec.ts'
@@ -42,9 +43,6 @@ const v3Incompatible = defineSchema({
     { name: 'qty', type: 'string' },
   ],
 })
-
-/** Int64 epoch ms (18.16) or DateTime64 text in UTC (newer engines). */
-const epochMs = (v: string) => (/^\d+$/.test(v) ? Number(v) : Date.parse(`${v.replace(' ', 'T')}Z`))
 
 function bronzeRow(offset: number, value: string) {
   return {
@@ -236,7 +234,7 @@ for (const engine of ENGINES) {
         `SELECT shop, window_start, n, total, low, high, mean, customers FROM ${goldViewName(gold)} ORDER BY shop`,
       )
       assert.deepEqual(
-        rows.map((r) => ({ ...r, window_start: epochMs(String(r.window_start)) })),
+        rows.map((r) => ({ ...r, window_start: readTimestamp(r.window_start) })),
         [
           { shop: 'a', window_start: T, n: '3', total: 40, low: 10, high: 30, mean: 20, customers: '2' },
           { shop: 'b', window_start: T, n: '1', total: 5, low: 5, high: 5, mean: 5, customers: '1' },
