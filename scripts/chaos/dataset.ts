@@ -58,7 +58,7 @@ const SESSION_GAP_MS = 5 * 60_000
 const CURRENCIES = ['EUR', 'USD', 'BRL'] as const
 
 /** mulberry32: small, fast and the same on every machine. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

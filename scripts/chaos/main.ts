@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util'
 import { CliContext } from '../../src/cli/context.ts'
 import { quietKnownWarnings } from '../../src/cli/main.ts'
+import { random } from './dataset.ts'
 import { finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
 quietKnownWarnings()
@@ -35,11 +36,7 @@ try {
   const produced = Date.now()
   console.error(`chaos: produced ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`)
   // Each kill lands after a random amount of progress: 1..(events / kills / 2) more bronze rows.
-  let rand = seed
-  const next = () => {
-    rand = (rand * 1103515245 + 12345) % 2 ** 31
-    return rand / 2 ** 31
-  }
+  const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset
   for (let kill = 1; kill <= kills; kill++) {
     const engine = startEngine(run)
     await waitForProgress(run, Math.floor(next() * (events / kills / 2)), `engine run ${kill} to progress`)
