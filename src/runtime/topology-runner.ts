@@ -28,7 +28,7 @@ import { bronzeLine, quarantineLine, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
 import { toRecord } from '../sources/kafka/to-record.ts'
-import { PartitionStates } from '../state/partition-states.ts'
+import { PartitionStates, partitionKey } from '../state/partition-states.ts'
 import { createRedisStore } from '../state/redis-store.ts'
 import type { StateStore } from '../state/state-store.ts'
 import type { AnyTopology } from '../topology/define.ts'
@@ -50,8 +50,6 @@ export interface RunnerDeps {
   /** Defaults to Redis at `redis.url` when a topology is stateful. */
   readonly stateStore?: StateStore
 }
-
-const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
 /** Not a failure: the epoch flushed its rows but must not write state or offsets yet. */
 class CheckpointDeferred extends Error {}
@@ -343,7 +341,7 @@ export class TopologyRunner {
       const last = records[records.length - 1]!
       // Tells kafkajs where to fetch next; nothing is committed until the epoch makes it durable.
       resolveOffset(last.offset)
-      const key = tpKey(batch.topic, batch.partition)
+      const key = partitionKey(batch.topic, batch.partition)
       this.pending.set(key, {
         topic: batch.topic,
         partition: batch.partition,
@@ -398,19 +396,15 @@ export class TopologyRunner {
     // A partition may already be on its way to another member, which loads its state when the
     // rebalance completes: writing ours now could land after that load. Defer to the next epoch.
     if (this.rebalancing) throw new CheckpointDeferred()
-    const next = new Map(offsets.map((o) => [tpKey(o.topic, o.partition), o.offset]))
+    const next = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o]))
     for (const p of this.states.withChanges()) {
+      const key = partitionKey(p.topic, p.partition)
       const offset = this.states.has(p.topic, p.partition)
         ? this.states.get(p.topic, p.partition).offset
         : null
-      if (offset !== null && !next.has(tpKey(p.topic, p.partition)))
-        next.set(tpKey(p.topic, p.partition), offset)
+      if (offset !== null && !next.has(key)) next.set(key, { ...p, offset })
     }
-    const batch = [...next]
-      .map(([k, offset]) => {
-        const [topic, partition] = k.split('\u0000') as [string, string]
-        return { topic, partition: Number(partition), offset }
-      })
+    const batch = [...next.values()]
       .filter((o) => this.states.has(o.topic, o.partition))
       .map((o) => {
         this.states.get(o.topic, o.partition).offset = o.offset
@@ -440,9 +434,10 @@ export class TopologyRunner {
   /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
   private onAssigned(partitions: readonly { topic: string; partition: number }[]): void {
     this.rebalancing = false
-    const owned = new Set(partitions.map((p) => tpKey(p.topic, p.partition)))
+    const owned = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))
     for (const o of [...this.pending.values()]) {
-      if (!owned.has(tpKey(o.topic, o.partition))) this.pending.delete(tpKey(o.topic, o.partition))
+      if (!owned.has(partitionKey(o.topic, o.partition)))
+        this.pending.delete(partitionKey(o.topic, o.partition))
     }
     this.pipeline?.retainOnly(owned)
   }
@@ -491,8 +486,8 @@ export class TopologyRunner {
         offsets,
       )
       for (const o of offsets) {
-        if (this.pending.get(tpKey(o.topic, o.partition))?.offset === o.offset)
-          this.pending.delete(tpKey(o.topic, o.partition))
+        if (this.pending.get(partitionKey(o.topic, o.partition))?.offset === o.offset)
+          this.pending.delete(partitionKey(o.topic, o.partition))
       }
       this.consumedInEpoch.clear()
       this.inFlight = 0
@@ -549,7 +544,7 @@ export class TopologyRunner {
     const invalid = new Map<string, number>()
     for (const f of flushed) {
       if (this.tableLayers.get(f.table ?? '') !== 'quarantine') continue
-      for (const p of f.partitions) invalid.set(tpKey(p.topic, p.partition), p.count)
+      for (const p of f.partitions) invalid.set(partitionKey(p.topic, p.partition), p.count)
     }
     const lines: string[] = []
     for (const f of flushed) {
@@ -564,7 +559,7 @@ export class TopologyRunner {
       })
       if (f.oldestEventTime !== null) metrics.eventTimeLag(this.name, layer, f.oldestEventTime)
       for (const p of f.partitions) {
-        const k = tpKey(p.topic, p.partition)
+        const k = partitionKey(p.topic, p.partition)
         lines.push(
           JSON.stringify({
             topology: this.name,

@@ -1,3 +1,4 @@
+import { partitionKey } from '../state/partition-states.ts'
 import type { KafkaRecord } from '../topology/record.ts'
 
 export interface PartitionRange {
@@ -13,7 +14,7 @@ export class PartitionTally {
   private ranges = new Map<string, PartitionRange>()
 
   add(r: KafkaRecord): void {
-    const k = `${r.topic}\u0000${r.partition}`
+    const k = partitionKey(r.topic, r.partition)
     const offset = Number(r.offset)
     const range = this.ranges.get(k)
     if (range === undefined) {

@@ -1,6 +1,16 @@
 import type { PartitionChanges, PartitionState } from './state-store.ts'
 
-const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`
+/** One key per input partition, for every per-partition map (state, offsets, windows, tallies). */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+export function parsePartitionKey(key: string): { topic: string; partition: number } {
+  const at = key.lastIndexOf('\u0000')
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
+}
+
+const tp = partitionKey
 
 /**
  * The in-process view of every assigned partition's state, and the changes made since the last
@@ -10,8 +20,6 @@ const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`
 export class PartitionStates {
   private readonly states = new Map<string, PartitionState>()
   private readonly changes = new Map<string, PartitionChanges>()
-  /** Operators' in-process views of a partition's state (e.g. open windows), dropped with it. */
-  private readonly locals = new Map<string, Map<string, unknown>>()
 
   has(topic: string, partition: number): boolean {
     return this.states.has(tp(topic, partition))
@@ -21,13 +29,12 @@ export class PartitionStates {
     this.states.set(tp(topic, partition), state)
   }
 
-  /** Forgets every partition not in `owned` (keys as `topic\u0000partition`): after a rebalance. */
+  /** Forgets every partition not in `owned` (keys from `partitionKey`): after a rebalance. */
   retainOnly(owned: ReadonlySet<string>): void {
     for (const k of [...this.states.keys()]) {
       if (!owned.has(k)) {
         this.states.delete(k)
         this.changes.delete(k)
-        this.locals.delete(k)
       }
     }
   }
@@ -38,24 +45,9 @@ export class PartitionStates {
     return s
   }
 
-  /** The operator's view `name` of a partition, built from its loaded state on first use. */
-  local<V>(topic: string, partition: number, name: string, create: (state: PartitionState) => V): V {
-    const k = tp(topic, partition)
-    let byName = this.locals.get(k)
-    if (!byName) {
-      byName = new Map()
-      this.locals.set(k, byName)
-    }
-    if (!byName.has(name)) byName.set(name, create(this.get(topic, partition)))
-    return byName.get(name) as V
-  }
-
   /** Partitions with changes not yet checkpointed, e.g. windows an idle timeout closed. */
   withChanges(): { topic: string; partition: number }[] {
-    return [...this.changes.keys()].map((k) => {
-      const [topic, partition] = k.split('\u0000') as [string, string]
-      return { topic, partition: Number(partition) }
-    })
+    return [...this.changes.keys()].map(parsePartitionKey)
   }
 
   changesFor(topic: string, partition: number): PartitionChanges {

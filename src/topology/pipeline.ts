@@ -40,7 +40,7 @@ export interface Pipeline {
   tick(): void
   /** Early gold results and window state into the pending state changes; call before flushing. */
   checkpoint(): void
-  /** After a rebalance: forgets partitions not in `owned` (keys `topic\u0000partition`). */
+  /** After a rebalance: forgets partitions not in `owned` (keys from `partitionKey`). */
   retainOnly(owned: ReadonlySet<string>): void
   /** Open windows per gold and watermark lag per partition; empty without gold. */
   windows(): ReturnType<GoldWindows<unknown>['report']> | undefined

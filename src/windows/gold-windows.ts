@@ -11,7 +11,7 @@
  * the same values, so ReplacingMergeTree keeps the right one whichever copy lands last.
  */
 import type { GoldRow } from '../sinks/clickhouse/gold.ts'
-import type { PartitionStates } from '../state/partition-states.ts'
+import { type PartitionStates, partitionKey as pid } from '../state/partition-states.ts'
 import type { PartitionState } from '../state/state-store.ts'
 import type { Envelope } from '../topology/record.ts'
 import type { PipelineStats } from '../topology/stats.ts'
@@ -38,17 +38,18 @@ interface PartitionWindows<T> {
   next: bigint
 }
 
-const LOCAL = 'gold-windows'
 const WATERMARK_META = 'watermark'
 const kvPrefix = (gold: string) => `w:${gold}:`
 const metaKey = (gold: string) => `w:${gold}`
-const pid = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
 export class GoldWindows<T> {
   readonly #opts: GoldWindowsOptions<T>
   readonly #keys: readonly ((v: T) => string)[]
   readonly #tracker: WatermarkTracker
-  /** Loaded partitions, also kept here so ticks and checkpoints need not ask PartitionStates. */
+  /**
+   * Partitions restored from their loaded state. The pipeline calls `retainOnly` with
+   * PartitionStates', so a partition that leaves and comes back is restored afresh.
+   */
   readonly #partitions = new Map<string, PartitionWindows<T>>()
   /** Partitions whose windows changed since the last checkpoint. */
   readonly #dirty = new Set<string>()
@@ -158,18 +159,20 @@ export class GoldWindows<T> {
   }
 
   #partition(topic: string, partition: number): PartitionWindows<T> {
-    return this.#opts.states.local(topic, partition, LOCAL, (state) => {
-      const p: PartitionWindows<T> = {
-        topic,
-        partition,
-        aggregators: this.#opts.golds.map((g) => restore(g, state)),
-        next: BigInt(state.offset ?? 0),
-      }
-      const max = state.meta[WATERMARK_META]
-      if (max !== undefined) this.#tracker.observe(pid(topic, partition), Number(max))
-      this.#partitions.set(pid(topic, partition), p)
-      return p
-    })
+    const id = pid(topic, partition)
+    const loaded = this.#partitions.get(id)
+    if (loaded) return loaded
+    const state = this.#opts.states.get(topic, partition)
+    const p: PartitionWindows<T> = {
+      topic,
+      partition,
+      aggregators: this.#opts.golds.map((g) => restore(g, state)),
+      next: BigInt(state.offset ?? 0),
+    }
+    const max = state.meta[WATERMARK_META]
+    if (max !== undefined) this.#tracker.observe(id, Number(max))
+    this.#partitions.set(id, p)
+    return p
   }
 
   #close(p: PartitionWindows<T>, watermark: number): void {
