@@ -41,6 +41,12 @@ export interface TributaryConfig {
     readonly maxBatchRows: number
     /** Longest a record waits in a buffer before its checkpoint. */
     readonly flushIntervalMs: number
+    /**
+     * Once the consumer has caught up (no backlog on the partitions it holds records of), waiting
+     * out flushIntervalMs batches nothing more: the checkpoint starts as soon as this much time
+     * passed since the last one.
+     */
+    readonly minFlushIntervalMs: number
     readonly retry: { readonly baseMs: number; readonly maxMs: number }
     readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number }
   }
@@ -106,6 +112,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     fix: 'milliseconds between 10 and 600000',
     check: (v: number) => v >= 10 && v <= 600_000,
   },
+  'sink.minFlushIntervalMs': {
+    kind: 'number',
+    fix: 'milliseconds between 0 and 600000 (0: checkpoint whenever caught up)',
+    check: (v: number) => v >= 0 && v <= 600_000,
+  },
   'sink.retry.baseMs': { kind: 'number', fix: 'milliseconds >= 1', check: (v: number) => v >= 1 },
   'sink.retry.maxMs': {
     kind: 'number',
@@ -145,6 +156,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'source.sessionTimeoutMs': 30_000,
     'sink.maxBatchRows': 100_000,
     'sink.flushIntervalMs': 1_000,
+    'sink.minFlushIntervalMs': 200,
     'sink.retry.baseMs': 100,
     'sink.retry.maxMs': 5_000,
     'sink.breaker.failureThreshold': 3,

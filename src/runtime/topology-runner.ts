@@ -1,6 +1,6 @@
 import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
-import { commitEpoch, type TopicPartitionOffset } from '../checkpoint/epoch.ts'
+import { commitEpoch, type EpochResult, type TopicPartitionOffset } from '../checkpoint/epoch.ts'
 import type { TributaryConfig } from '../config/config.ts'
 import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
 import type { Layer } from '../observability/labels.ts'
@@ -30,7 +30,7 @@ import { type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
 import { toRecord } from '../sources/kafka/to-record.ts'
 import { PartitionStates, partitionKey } from '../state/partition-states.ts'
 import { createRedisStore } from '../state/redis-store.ts'
-import type { StateStore } from '../state/state-store.ts'
+import type { PartitionCommit, StateStore } from '../state/state-store.ts'
 import type { AnyTopology } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
@@ -56,10 +56,12 @@ class CheckpointDeferred extends Error {}
 
 /**
  * Runs one topology: a consumer group reading its topics in batches, the synchronous pipeline,
- * and epochs (flush sinks, then commit offsets) every `sink.flushIntervalMs`, whenever a table
- * buffers `sink.maxBatchRows`, and whenever uncommitted records pass `source.maxInFlightRecords`.
- * Backpressure is the last rule: the batch handler does not return until that epoch lands, so
- * kafkajs fetches nothing more for it while ClickHouse is slow or down.
+ * and epochs (flush sinks, then commit offsets) every `sink.flushIntervalMs` (or every
+ * `sink.minFlushIntervalMs` once it has caught up with its partitions), whenever a table
+ * buffers `sink.maxBatchRows`, and whenever records since the last epoch pass
+ * `source.maxInFlightRecords`. An epoch's writes overlap the next epoch's processing; backpressure
+ * is that the next epoch cannot start until they landed, and the batch handler waits for that, so
+ * kafkajs fetches nothing more while ClickHouse is slow or down.
  */
 export class TopologyRunner {
   readonly name: string
@@ -68,6 +70,8 @@ export class TopologyRunner {
   private readonly serial = new Serial()
   private readonly pending = new Map<string, TopicPartitionOffset>()
   private readonly consumedInEpoch = new Map<string, number>()
+  /** Records behind the high watermark per partition, as of its last batch. */
+  private readonly backlog = new Map<string, number>()
   private consumer?: Consumer
   private producer?: Producer
   private pipeline?: Pipeline
@@ -80,7 +84,12 @@ export class TopologyRunner {
   private heartbeat?: () => Promise<void>
   private store?: StateStore
   private readonly states = new PartitionStates()
+  /** Records processed since the last epoch started. */
   private inFlight = 0
+  /** The latest epoch's writes; settled when they landed. */
+  private landing: Promise<void> = Promise.resolve()
+  /** State a rebalance kept from being written; written first by the next epoch. */
+  private deferredState: PartitionCommit[] = []
   /** Set when kafkajs starts rejoining the group, cleared by the assignment that follows. */
   private rebalancing = false
   private lastEpoch = Date.now()
@@ -285,7 +294,8 @@ export class TopologyRunner {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     })
-    const tick = Math.max(20, Math.floor(config.sink.flushIntervalMs / 4))
+    const { flushIntervalMs, minFlushIntervalMs } = config.sink
+    const tick = Math.max(20, Math.floor(Math.min(flushIntervalMs / 4, minFlushIntervalMs / 2)))
     this.timer = setInterval(() => this.onTimer(), tick)
     this.started = true
     this.log.info(
@@ -351,12 +361,9 @@ export class TopologyRunner {
       this.inFlight += records.length
       const { metrics } = this.deps
       metrics.inFlight(this.name, this.inFlight)
-      metrics.consumerLag(
-        this.name,
-        batch.topic,
-        batch.partition,
-        Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1),
-      )
+      const lag = Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1)
+      this.backlog.set(key, lag)
+      metrics.consumerLag(this.name, batch.topic, batch.partition, lag)
       metrics.batchDuration(this.name, 'process', (Date.now() - started) / 1000)
       this.reporter!.report()
       if (this.epochDue()) await this.epoch()
@@ -388,14 +395,12 @@ export class TopologyRunner {
   }
 
   /**
-   * Writes each partition's state changes with its offset: the partitions of this epoch, plus any
-   * whose windows a tick closed without new records (they keep their checkpointed offset).
+   * Takes each partition's state changes with its offset, synchronously at the start of an epoch:
+   * the partitions of this epoch, plus any whose windows a tick closed without new records (they
+   * keep their checkpointed offset). Changes made after this belong to the next epoch.
    */
-  private async saveState(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (!this.store) return
-    // A partition may already be on its way to another member, which loads its state when the
-    // rebalance completes: writing ours now could land after that load. Defer to the next epoch.
-    if (this.rebalancing) throw new CheckpointDeferred()
+  private takeState(offsets: readonly TopicPartitionOffset[]): PartitionCommit[] {
+    if (!this.store) return []
     const next = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o]))
     for (const p of this.states.withChanges()) {
       const key = partitionKey(p.topic, p.partition)
@@ -404,7 +409,7 @@ export class TopologyRunner {
         : null
       if (offset !== null && !next.has(key)) next.set(key, { ...p, offset })
     }
-    const batch = [...next.values()]
+    return [...next.values()]
       .filter((o) => this.states.has(o.topic, o.partition))
       .map((o) => {
         this.states.get(o.topic, o.partition).offset = o.offset
@@ -414,6 +419,19 @@ export class TopologyRunner {
           offset: o.offset,
         }
       })
+  }
+
+  /** Writes an epoch's state, after any a rebalance deferred (older first, as the stores apply them). */
+  private async saveState(taken: readonly PartitionCommit[]): Promise<void> {
+    if (!this.store) return
+    // A partition may already be on its way to another member, which loads its state when the
+    // rebalance completes: writing ours now could land after that load. Defer to the next epoch.
+    if (this.rebalancing) {
+      this.deferredState.push(...taken)
+      throw new CheckpointDeferred()
+    }
+    const batch = [...this.deferredState, ...taken]
+    this.deferredState = []
     if (batch.length === 0) return
     const store = this.store
     const { bytes } = await retry(() => store.commit(batch, Date.now()), {
@@ -439,6 +457,10 @@ export class TopologyRunner {
       if (!owned.has(partitionKey(o.topic, o.partition)))
         this.pending.delete(partitionKey(o.topic, o.partition))
     }
+    for (const key of [...this.backlog.keys()]) if (!owned.has(key)) this.backlog.delete(key)
+    this.deferredState = this.deferredState.filter((c) =>
+      owned.has(partitionKey(c.ref.topic, c.ref.partition)),
+    )
     this.pipeline?.retainOnly(owned)
   }
 
@@ -452,8 +474,16 @@ export class TopologyRunner {
     if (this.derivedPending) return true
     if (this.inFlight === 0) return false
     if (this.inFlight >= config.source.maxInFlightRecords) return true
-    if (Date.now() - this.lastEpoch >= config.sink.flushIntervalMs) return true
+    const sinceLast = Date.now() - this.lastEpoch
+    if (sinceLast >= config.sink.flushIntervalMs) return true
+    if (sinceLast >= config.sink.minFlushIntervalMs && this.caughtUp()) return true
     return this.sinks.some((s) => s.pending >= config.sink.maxBatchRows)
+  }
+
+  /** No backlog behind any partition with records in this epoch: waiting would batch nothing more. */
+  private caughtUp(): boolean {
+    for (const key of this.consumedInEpoch.keys()) if ((this.backlog.get(key) ?? 1) > 0) return false
+    return true
   }
 
   private onTimer(): void {
@@ -466,39 +496,63 @@ export class TopologyRunner {
       .catch((err) => this.fail(err))
   }
 
-  /** Flush everything, then commit; a fatal failure stops the runner with nothing committed. */
+  /**
+   * Starts an epoch. What it covers (sink contents, offsets, state changes) is fixed here,
+   * synchronously; its writes (flush, then state, then offsets) land in the background while the
+   * next records are processed, so ClickHouse and this process work at the same time. Only one
+   * epoch lands at a time: the next waits for it, which keeps epochs in order and bounds what is
+   * held to two epochs' records.
+   */
   private async epoch(): Promise<void> {
+    await this.landing
     if (this.inFlight === 0 && !this.derivedPending) return
     const { events, metrics } = this.deps
     this.pipeline!.checkpoint()
     const started = Date.now()
     const offsets = [...this.pending.values()]
     const consumed = new Map(this.consumedInEpoch)
+    const state = this.takeState(offsets)
+    this.consumedInEpoch.clear()
+    this.inFlight = 0
+    this.lastEpoch = started
+    metrics.inFlight(this.name, 0)
     const id = `${this.name}-${started}`
     events.emit(ENGINE_EVENTS.CHECKPOINT_START, { topology: this.name, checkpointId: id })
+    // commitEpoch calls every sink's flush before its first await: the sinks' contents are taken now.
+    const written = commitEpoch(
+      {
+        sinks: this.sinks,
+        saveState: () => this.saveState(state),
+        commitOffsets: (o) => this.commit(o),
+      },
+      offsets,
+    )
+    this.landing = this.land(written, { id, started, offsets, consumed })
+    this.landing.catch((err) => this.fail(err))
+  }
+
+  private async land(
+    written: Promise<EpochResult>,
+    epoch: {
+      id: string
+      started: number
+      offsets: readonly TopicPartitionOffset[]
+      consumed: Map<string, number>
+    },
+  ): Promise<void> {
+    const { events, metrics } = this.deps
     try {
-      const result = await commitEpoch(
-        {
-          sinks: this.sinks,
-          saveState: (o) => this.saveState(o),
-          commitOffsets: (o) => this.commit(o),
-        },
-        offsets,
-      )
-      for (const o of offsets) {
+      const result = await written
+      for (const o of epoch.offsets) {
         if (this.pending.get(partitionKey(o.topic, o.partition))?.offset === o.offset)
           this.pending.delete(partitionKey(o.topic, o.partition))
       }
-      this.consumedInEpoch.clear()
-      this.inFlight = 0
-      this.lastEpoch = Date.now()
-      metrics.inFlight(this.name, 0)
       metrics.lastCommit(this.name)
-      await this.writeProcessingLog(result.flushed as TableFlushResult[], consumed, started)
+      await this.writeProcessingLog(result.flushed as TableFlushResult[], epoch.consumed, epoch.started)
       events.emit(ENGINE_EVENTS.CHECKPOINT_END, {
         topology: this.name,
-        checkpointId: id,
-        durationMs: Date.now() - started,
+        checkpointId: epoch.id,
+        durationMs: Date.now() - epoch.started,
         bytes: 0,
       })
     } catch (err) {
@@ -507,7 +561,7 @@ export class TopologyRunner {
         this.log.info('checkpoint deferred: the group is rebalancing')
         return
       }
-      await this.writeProcessingLogError(err, started).catch(() => {})
+      await this.writeProcessingLogError(err, epoch.started, sum(epoch.consumed.values())).catch(() => {})
       throw err
     }
   }
@@ -585,7 +639,7 @@ export class TopologyRunner {
       await this.inserter!.insertRaw('tributary_processing_log', lines.join('\n'), lines.length)
   }
 
-  private async writeProcessingLogError(err: unknown, started: number): Promise<void> {
+  private async writeProcessingLogError(err: unknown, started: number, records: number): Promise<void> {
     const row = {
       topology: this.name,
       layer: 'all',
@@ -594,7 +648,7 @@ export class TopologyRunner {
       started_at: started,
       finished_at: Date.now(),
       duration_ms: Date.now() - started,
-      records_in: this.inFlight,
+      records_in: records,
       records_out: 0,
       records_invalid: 0,
       topic: '',
@@ -621,7 +675,10 @@ export class TopologyRunner {
     if (this.consumer)
       this.consumer.pause(this.deps.topology.definition.source.topics.map((topic) => ({ topic })))
     try {
-      await this.serial.run(() => this.epoch())
+      await this.serial.run(async () => {
+        await this.epoch()
+        await this.landing
+      })
       this.reporter?.report()
     } catch (err) {
       this.failure ??= err
@@ -640,4 +697,10 @@ export class TopologyRunner {
     await this.store?.close().catch(() => {})
     this.pipeline?.close()
   }
+}
+
+function sum(ns: Iterable<number>): number {
+  let total = 0
+  for (const n of ns) total += n
+  return total
 }

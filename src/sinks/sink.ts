@@ -6,8 +6,13 @@
 export interface Sink<T> {
   readonly name: string
   add(item: T): void
-  /** Items added since the last successful flush. */
+  /** Items added since the last flush was called. */
   readonly pending: number
+  /**
+   * Takes what was added so far synchronously, at the call, then writes it: items added while the
+   * write is under way belong to the next flush (the epoch relies on this to overlap its writes
+   * with the next records).
+   */
   flush(): Promise<FlushResult>
 }
 
