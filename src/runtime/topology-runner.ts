@@ -21,6 +21,7 @@ import {
 import { ensureTable } from '../sinks/clickhouse/ensure-table.ts'
 import { type GoldRow, goldLine, goldPartialsTable, goldViewSql } from '../sinks/clickhouse/gold.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
+import type { InsertBody } from '../sinks/clickhouse/json-each-row.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
@@ -31,7 +32,7 @@ import { toRecord } from '../sources/kafka/to-record.ts'
 import { PartitionStates, partitionKey } from '../state/partition-states.ts'
 import { createRedisStore } from '../state/redis-store.ts'
 import type { PartitionCommit, StateStore } from '../state/state-store.ts'
-import type { AnyTopology } from '../topology/define.ts'
+import { type AnyTopology, decodes } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
@@ -177,7 +178,7 @@ export class TopologyRunner {
     })
 
     const writer = {
-      insertRaw: async (table: string, body: string, rows: number) => {
+      insertRaw: async (table: string, body: InsertBody, rows: number) => {
         const started = Date.now()
         await this.inserter!.insertRaw(table, body, rows)
         metrics.sinkLatency(this.name, table, (Date.now() - started) / 1000)
@@ -338,15 +339,16 @@ export class TopologyRunner {
       }
       const serde = this.serde!
       // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
-      await retry(() => serde.prepare(records.map((r) => r.value)), {
-        retries: Number.POSITIVE_INFINITY,
-        baseMs: 200,
-        maxMs: 5_000,
-        onRetry: async () => {
-          this.deps.metrics.retries(this.name, 'registry')
-          await heartbeat().catch(() => {})
-        },
-      })
+      if (decodes(this.deps.topology))
+        await retry(() => serde.prepare(records.map((r) => r.value)), {
+          retries: Number.POSITIVE_INFINITY,
+          baseMs: 200,
+          maxMs: 5_000,
+          onRetry: async () => {
+            this.deps.metrics.retries(this.name, 'registry')
+            await heartbeat().catch(() => {})
+          },
+        })
       this.pipeline!.push(records)
       const last = records[records.length - 1]!
       // Tells kafkajs where to fetch next; nothing is committed until the epoch makes it durable.

@@ -7,8 +7,26 @@ import type { Rejection } from '../topology/rejection.ts'
  * join and one HTTP body: no row objects kept, no second serialisation pass.
  */
 
+// Per record, these strings are most of a bronze line's cost: the few distinct topics are quoted
+// once, and the common no-headers case is a constant.
+const quotedTopics = new Map<string, string>()
+
+function quotedTopic(topic: string): string {
+  let q = quotedTopics.get(topic)
+  if (q === undefined) {
+    q = JSON.stringify(topic)
+    quotedTopics.set(topic, q)
+  }
+  return q
+}
+
+function quotedHeaders(headers: Readonly<Record<string, string>>): string {
+  for (const _ in headers) return JSON.stringify(JSON.stringify(headers))
+  return '"{}"'
+}
+
 function lineage(r: KafkaRecord, ingestTime: number): string {
-  return `"_topic":${JSON.stringify(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_kafka_timestamp":${r.timestamp},"_ingest_time":${ingestTime}`
+  return `"_topic":${quotedTopic(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_kafka_timestamp":${r.timestamp},"_ingest_time":${ingestTime}`
 }
 
 /** Text payloads stay readable in ClickHouse; anything else (Avro, garbage) is kept as base64. */
@@ -19,7 +37,7 @@ function raw(r: KafkaRecord): string {
     r.key === null
       ? 'null'
       : JSON.stringify(isUtf8(r.key) ? r.key.toString('utf8') : r.key.toString('base64'))
-  return `"_key":${key},"_headers":${JSON.stringify(JSON.stringify(r.headers))},"_value":${JSON.stringify(v.toString(utf8 ? 'utf8' : 'base64'))},"_value_encoding":"${utf8 ? 'utf8' : 'base64'}"`
+  return `"_key":${key},"_headers":${quotedHeaders(r.headers)},"_value":${JSON.stringify(v.toString(utf8 ? 'utf8' : 'base64'))},"_value_encoding":"${utf8 ? 'utf8' : 'base64'}"`
 }
 
 function schemaId(r: KafkaRecord): string {

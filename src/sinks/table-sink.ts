@@ -1,10 +1,12 @@
 import type { KafkaRecord } from '../topology/record.ts'
+import type { InsertBody } from './clickhouse/json-each-row.ts'
 import { type PartitionRange, PartitionTally } from './partition-tally.ts'
+import { RowBuffer } from './row-buffer.ts'
 import type { FlushResult, Sink } from './sink.ts'
 
 /** Where a table sink's rows go: in production the retrying, circuit-broken ClickHouse inserter. */
 export interface RowWriter {
-  insertRaw(table: string, body: string, rows: number): Promise<void>
+  insertRaw(table: string, body: InsertBody, rows: number): Promise<void>
 }
 
 export interface TableFlushResult extends FlushResult {
@@ -24,10 +26,10 @@ export interface TableSinkOptions<T> {
   readonly clock?: () => number
 }
 
-/** Buffers JSONEachRow lines for one table; a flush is one insert. */
+/** Buffers JSONEachRow lines for one table, already encoded; a flush is one insert. */
 export class TableSink<T> implements Sink<T> {
   readonly name: string
-  private lines: string[] = []
+  private readonly rows = new RowBuffer()
   private tally = new PartitionTally()
   private oldest = Number.POSITIVE_INFINITY
   private readonly opts: TableSinkOptions<T>
@@ -40,7 +42,7 @@ export class TableSink<T> implements Sink<T> {
   }
 
   add(item: T): void {
-    this.lines.push(this.opts.line(item, this.clock()))
+    this.rows.add(this.opts.line(item, this.clock()))
     if (this.opts.source) this.tally.add(this.opts.source(item))
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
@@ -49,23 +51,23 @@ export class TableSink<T> implements Sink<T> {
   }
 
   get pending(): number {
-    return this.lines.length
+    return this.rows.rows
   }
 
   async flush(): Promise<TableFlushResult> {
     const started = this.clock()
-    const lines = this.lines
+    const rows = this.rows.rows
+    const body = this.rows.take()
     const partitions = this.tally.take()
     const oldest = this.oldest
-    this.lines = []
     this.oldest = Number.POSITIVE_INFINITY
     // The writer retries retriable failures until they pass; what still throws is fatal, and the
     // runner stops without committing, so these rows are re-read from Kafka on restart.
-    if (lines.length > 0) await this.opts.writer.insertRaw(this.opts.table, lines.join('\n'), lines.length)
+    if (rows > 0) await this.opts.writer.insertRaw(this.opts.table, body, rows)
     return {
       sink: this.name,
       table: this.opts.table,
-      rows: lines.length,
+      rows,
       durationMs: this.clock() - started,
       partitions,
       oldestEventTime: Number.isFinite(oldest) ? oldest : null,

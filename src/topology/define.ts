@@ -86,6 +86,15 @@ export interface Topology<S extends RecordSchema = RecordSchema> {
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024
 
 /**
+ * Whether records are decoded at all: only silver and gold use decoded records. A bronze-only
+ * topology is a raw landing zone, like ClickHouse's Kafka engine into a String column: it neither
+ * decodes nor validates, so nothing of it is quarantined.
+ */
+export function decodes(topology: Pick<AnyTopology, 'tables'>): boolean {
+  return topology.tables.silver !== undefined || topology.tables.gold.length > 0
+}
+
+/**
  * Any topology, whatever its record type: what the runtime, CLI and engine hold. Topology<S> is
  * invariant in S (user operators consume and produce S), so no narrower common type exists.
  */

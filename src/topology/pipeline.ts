@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs'
+import { type Observable, Subject } from 'rxjs'
 import { decode } from '../operators/decode.ts'
 import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
@@ -10,7 +10,7 @@ import type { PartitionStates } from '../state/partition-states.ts'
 import { parseDuration } from '../windows/durations.ts'
 import { watermarkMs } from '../windows/gold.ts'
 import { GoldWindows } from '../windows/gold-windows.ts'
-import { DEFAULT_MAX_PAYLOAD_BYTES, type Topology } from './define.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES, decodes, type Topology } from './define.ts'
 import type { Envelope, KafkaRecord } from './record.ts'
 import type { Rejection } from './rejection.ts'
 import { PipelineStats } from './stats.ts'
@@ -61,7 +61,6 @@ export function buildPipeline<S extends RecordSchema>(
   const def = topology.definition
   const stats = new PipelineStats()
   const input = new Subject<KafkaRecord>()
-  const reject = (r: Rejection) => sinks.rejects.add(r)
   const failed: unknown[] = []
   const onError = (err: unknown) => failed.push(err)
 
@@ -70,48 +69,12 @@ export function buildPipeline<S extends RecordSchema>(
     input.subscribe({ next: (r) => bronze.add(r), error: onError })
   }
 
-  let valid = input.pipe(
-    decode({
-      topology: topology.name,
-      serde,
-      reject,
-      stats,
-      maxPayloadBytes: def.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-    }),
-    validate({
-      topology: topology.name,
-      schema: def.source.format.schema,
-      conform: def.source.format.kind === 'json',
-      ...(def.rules ? { rules: def.rules } : {}),
-      ...(def.eventTime ? { eventTime: def.eventTime } : {}),
-      reject,
-      stats,
-    }),
-  )
   if ((def.dedup || def.gold?.length) && !state) {
     throw new Error(`topology ${topology.name} is stateful but was built without state`)
   }
-  if (def.dedup && state) {
-    valid = valid.pipe(
-      dedup({
-        key: def.dedup.key,
-        retentionMs: parseDuration(def.dedup.retention, `topology ${topology.name}: dedup.retention`),
-        states: state.partitions,
-        stats,
-        clock: state.clock,
-      }),
-    )
-  }
-  for (const t of def.transform ?? []) valid = valid.pipe(t.operator)
-  const golds = def.gold?.length && state ? goldWindows(topology, sinks, state, stats) : undefined
-  const silver = sinks.silver
-  valid.subscribe({
-    next: (env) => {
-      silver?.add(env)
-      golds?.add(env)
-    },
-    error: onError,
-  })
+  const golds = decodes(topology)
+    ? decodedLayers(input, topology, serde, sinks, state, stats, onError)
+    : undefined
 
   return {
     stats,
@@ -138,6 +101,60 @@ export function buildPipeline<S extends RecordSchema>(
       input.complete()
     },
   }
+}
+
+/** decode -> validate -> dedup -> your transforms -> silver and gold; rejects to the reject sink. */
+function decodedLayers<S extends RecordSchema>(
+  input: Observable<KafkaRecord>,
+  topology: Topology<S>,
+  serde: ValueSerde<unknown>,
+  sinks: PipelineSinks<Infer<S>>,
+  state: PipelineState | undefined,
+  stats: PipelineStats,
+  onError: (err: unknown) => void,
+): GoldWindows<Infer<S>> | undefined {
+  const def = topology.definition
+  const reject = (r: Rejection) => sinks.rejects.add(r)
+  let valid = input.pipe(
+    decode({
+      topology: topology.name,
+      serde,
+      reject,
+      stats,
+      maxPayloadBytes: def.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    }),
+    validate({
+      topology: topology.name,
+      schema: def.source.format.schema,
+      conform: def.source.format.kind === 'json',
+      ...(def.rules ? { rules: def.rules } : {}),
+      ...(def.eventTime ? { eventTime: def.eventTime } : {}),
+      reject,
+      stats,
+    }),
+  )
+  if (def.dedup && state) {
+    valid = valid.pipe(
+      dedup({
+        key: def.dedup.key,
+        retentionMs: parseDuration(def.dedup.retention, `topology ${topology.name}: dedup.retention`),
+        states: state.partitions,
+        stats,
+        clock: state.clock,
+      }),
+    )
+  }
+  for (const t of def.transform ?? []) valid = valid.pipe(t.operator)
+  const golds = def.gold?.length && state ? goldWindows(topology, sinks, state, stats) : undefined
+  const silver = sinks.silver
+  valid.subscribe({
+    next: (env) => {
+      silver?.add(env)
+      golds?.add(env)
+    },
+    error: onError,
+  })
+  return golds
 }
 
 function goldWindows<S extends RecordSchema>(

@@ -7,7 +7,7 @@ import { type ClickHouse, PINNED_SETTINGS } from './client.ts'
 import { fromChdbError, sqlExcerpt } from './errors.ts'
 import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
-import { serializeRows } from './json-each-row.ts'
+import { bodyChunks, bodyEmpty, serializeRows } from './json-each-row.ts'
 import { checkFormat, parseJsonEachRow, trimStatement } from './statement.ts'
 
 export function createChdbClickHouse(path?: string): ClickHouse {
@@ -43,13 +43,13 @@ export function createChdbClickHouse(path?: string): ClickHouse {
       await ch.insertRaw(table, serializeRows(rows))
     },
     async insertRaw(table, body) {
-      if (body.length === 0) return
+      if (bodyEmpty(body)) return
       // Validated here; the addon takes the bare name and quotes it itself.
       const target = quoteTable(table)
       try {
         await session.insert({
           table,
-          values: Buffer.from(body, 'utf8'),
+          values: Buffer.concat(bodyChunks(body)),
           format: 'JSONEachRow',
           settings: PINNED_SETTINGS,
         })

@@ -8,7 +8,7 @@ import { type ClickHouse, type ClickHouseOptions, PINNED_SETTINGS, redact } from
 import { ClickHouseError, fromHttpError, sqlExcerpt } from './errors.ts'
 import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
-import { serializeRows } from './json-each-row.ts'
+import { bodyChunks, bodyEmpty, serializeRows } from './json-each-row.ts'
 import { checkFormat, trimStatement } from './statement.ts'
 
 export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}): ClickHouse {
@@ -66,14 +66,14 @@ export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}):
       await ch.insertRaw(table, serializeRows(rows))
     },
     async insertRaw(table, body) {
-      if (body.length === 0) return
+      if (bodyEmpty(body)) return
       const target = quoteTable(table)
       try {
         // exec, not insert: insert() re-serialises a JSON-format stream object by object, and the
         // point of this path is to send the caller's bytes untouched.
         const result = await client.exec({
           query: `INSERT INTO ${target} FORMAT JSONEachRow`,
-          values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
+          values: Readable.from(bodyChunks(body), { objectMode: false }),
         })
         // Drained rather than destroyed, so the keep-alive socket goes back to the pool.
         for await (const _ of result.stream) {

@@ -8,6 +8,7 @@
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.ts'
 import { isRetriableError, type RetryOptions, realSleep, retry } from '../../resilience/retry.ts'
 import type { ClickHouse } from './client.ts'
+import type { InsertBody } from './json-each-row.ts'
 
 export interface InsertWait {
   readonly table: string
@@ -37,7 +38,7 @@ export interface InsertOutcome {
 }
 
 export interface Inserter {
-  insertRaw(table: string, jsonEachRowBody: string, rows: number): Promise<InsertOutcome>
+  insertRaw(table: string, jsonEachRowBody: InsertBody, rows: number): Promise<InsertOutcome>
 }
 
 const DEFAULT_RETRY = { retries: Number.POSITIVE_INFINITY, baseMs: 200, maxMs: 10_000, jitter: true } as const
