@@ -1,4 +1,4 @@
-import type { PartitionChanges, PartitionState } from './state-store.ts'
+import { emptyChanges, type PartitionChanges, type PartitionState } from './state-store.ts'
 
 /** One key per input partition, for every per-partition map (state, offsets, windows, tallies). */
 export function partitionKey(topic: string, partition: number): string {
@@ -20,6 +20,10 @@ const tp = partitionKey
 export class PartitionStates {
   private readonly states = new Map<string, PartitionState>()
   private readonly changes = new Map<string, PartitionChanges>()
+  // Operators look up state per record, and records come a partition's batch at a time: the last
+  // lookup's answer saves building a key per record.
+  private last: { topic: string; partition: number; state: PartitionState } | undefined
+  private lastChanges: { topic: string; partition: number; changes: PartitionChanges } | undefined
 
   has(topic: string, partition: number): boolean {
     return this.states.has(tp(topic, partition))
@@ -27,6 +31,7 @@ export class PartitionStates {
 
   set(topic: string, partition: number, state: PartitionState): void {
     this.states.set(tp(topic, partition), state)
+    this.last = undefined
   }
 
   /** Forgets every partition not in `owned` (keys from `partitionKey`): after a rebalance. */
@@ -37,12 +42,17 @@ export class PartitionStates {
         this.changes.delete(k)
       }
     }
+    this.last = undefined
+    this.lastChanges = undefined
   }
 
   get(topic: string, partition: number): PartitionState {
-    const s = this.states.get(tp(topic, partition))
-    if (!s) throw new Error(`state for ${topic}/${partition} was not loaded before its records arrived`)
-    return s
+    const last = this.last
+    if (last !== undefined && last.partition === partition && last.topic === topic) return last.state
+    const state = this.states.get(tp(topic, partition))
+    if (!state) throw new Error(`state for ${topic}/${partition} was not loaded before its records arrived`)
+    this.last = { topic, partition, state }
+    return state
   }
 
   /** Partitions with changes not yet checkpointed, e.g. windows an idle timeout closed. */
@@ -51,19 +61,23 @@ export class PartitionStates {
   }
 
   changesFor(topic: string, partition: number): PartitionChanges {
+    const last = this.lastChanges
+    if (last !== undefined && last.partition === partition && last.topic === topic) return last.changes
     const k = tp(topic, partition)
-    let c = this.changes.get(k)
-    if (!c) {
-      c = { dedupAdd: [], kvPut: [], kvDelete: [], meta: {} }
-      this.changes.set(k, c)
+    let changes = this.changes.get(k)
+    if (!changes) {
+      changes = emptyChanges()
+      this.changes.set(k, changes)
     }
-    return c
+    this.lastChanges = { topic, partition, changes }
+    return changes
   }
 
   /** Hands over (and forgets) the changes of one partition since the last checkpoint. */
   take(topic: string, partition: number): PartitionChanges {
-    const c = this.changes.get(tp(topic, partition)) ?? { dedupAdd: [], kvPut: [], kvDelete: [], meta: {} }
+    const c = this.changes.get(tp(topic, partition)) ?? emptyChanges()
     this.changes.delete(tp(topic, partition))
+    if (this.lastChanges?.changes === c) this.lastChanges = undefined
     return c
   }
 

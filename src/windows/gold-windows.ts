@@ -62,13 +62,14 @@ export class GoldWindows<T> {
 
   add(env: Envelope<T>): void {
     const { topic, partition, offset } = env.source
-    const p = this.#partition(topic, partition)
     const id = pid(topic, partition)
+    const p = this.#partition(id, topic, partition)
     this.#tracker.observe(id, env.eventTime)
     const watermark = this.#tracker.partitionWatermark(id)
     let lateFor: string[] | undefined
-    for (const [i, agg] of p.aggregators.entries()) {
-      if (agg.add(env.value, this.#keys[i]!(env.value), env.eventTime, watermark).late) {
+    const { aggregators } = p
+    for (let i = 0; i < aggregators.length; i++) {
+      if (aggregators[i]!.add(env.value, this.#keys[i]!(env.value), env.eventTime, watermark).late) {
         lateFor ??= []
         lateFor.push(this.#opts.golds[i]!.name)
       }
@@ -158,8 +159,7 @@ export class GoldWindows<T> {
     return { openWindows, watermarks }
   }
 
-  #partition(topic: string, partition: number): PartitionWindows<T> {
-    const id = pid(topic, partition)
+  #partition(id: string, topic: string, partition: number): PartitionWindows<T> {
     const loaded = this.#partitions.get(id)
     if (loaded) return loaded
     const state = this.#opts.states.get(topic, partition)
