@@ -55,6 +55,8 @@ export interface WorkerSpec {
   /** Row counts that must hold once the whole dataset went through. */
   counts(): Promise<CountCheck[]>
   readonly nodeFlags?: readonly string[]
+  /** Processes in the consumer group (default 1): a second one puts the other core to work. */
+  readonly instances?: number
 }
 
 /** Prepares (tables, names) a worker reading `topic` under run-unique `name`. */
@@ -102,25 +104,36 @@ export async function waitUntil(
  */
 async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measurement> {
   const end = await ctx.kafka.endOffsets(spec.topic)
-  const worker = await WorkerProcess.start(spec)
+  const workers = await Promise.all(
+    Array.from({ length: spec.instances ?? 1 }, () => WorkerProcess.start(spec)),
+  )
   const started = performance.now()
   ctx.servers.start()
+  const caughtUp = waitUntil(ctx, spec.worker, () => ctx.kafka.caughtUp(spec.groupId, spec.topic, end))
   try {
-    await worker.whileAlive(
-      waitUntil(ctx, spec.worker, () => ctx.kafka.caughtUp(spec.groupId, spec.topic, end)),
-    )
+    await Promise.all(workers.map((w) => w.whileAlive(caughtUp)))
   } catch (err) {
-    await worker.stop().catch(() => {})
+    await Promise.all(workers.map((w) => w.stop().catch(() => {})))
     throw err
   }
   const seconds = (performance.now() - started) / 1000
   const servers = ctx.servers.finish()
-  const { usage, report } = await worker.stop()
+  const stopped = await Promise.all(workers.map((w) => w.stop()))
+  const trips = stopped.map((s) => s.report.redisRoundTrips as number | null | undefined)
   return {
     seconds,
-    usage,
+    usage: combined(stopped.map((s) => s.usage)),
     servers,
-    redisRoundTrips: (report.redisRoundTrips as number | null | undefined) ?? null,
+    redisRoundTrips: trips.every((t) => typeof t === 'number') ? trips.reduce((a, b) => a! + b!, 0)! : null,
     counts: await spec.counts(),
   }
+}
+
+/** Several processes as one contender: CPU adds up, and so do peak RSS (an upper bound of the peak sum). */
+function combined(usages: readonly Usage[]): Usage {
+  const total = (pick: (u: Usage) => number | null) => {
+    const values = usages.map(pick)
+    return values.every((v) => v !== null) ? values.reduce((a, b) => a! + b!, 0) : null
+  }
+  return { cpuSeconds: total((u) => u.cpuSeconds), peakRssMb: total((u) => u.peakRssMb) }
 }

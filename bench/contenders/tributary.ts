@@ -12,6 +12,8 @@ export interface TributaryOptions {
   readonly store?: TributaryParams['store']
   /** Write a V8 CPU profile of the worker into this directory. */
   readonly profileDir?: string
+  /** Engine processes in the consumer group (default 1). */
+  readonly instances?: number
 }
 
 const STAGE_LABEL = {
@@ -24,11 +26,14 @@ const STAGE_LABEL = {
 export function tributary(o: TributaryOptions): Contender {
   const store = o.store ?? 'redis'
   const stateful = o.stage === 'full'
-  const id = `tributary-${o.stage}${stateful ? `-${store}` : ''}-${o.variant}`
+  const instances = o.instances ?? 1
+  const scaled = instances > 1 ? `-x${instances}` : ''
+  const id = `tributary-${o.stage}${stateful ? `-${store}` : ''}-${o.variant}${scaled}`
   const state = stateful ? (store === 'redis' ? ', checkpoints to Redis' : ', in-memory state') : ''
+  const processes = instances > 1 ? `, ${instances} processes` : ''
   return workerContender({
     id,
-    label: `Tributary ${STAGE_LABEL[o.stage]}${state}`,
+    label: `Tributary ${STAGE_LABEL[o.stage]}${state}${processes}`,
     variant: o.variant,
     async worker(ctx, topic, name) {
       const params: TributaryParams = { name, topic, variant: o.variant, stage: o.stage, store }
@@ -43,6 +48,7 @@ export function tributary(o: TributaryOptions): Contender {
         groupId: `tributary-${name}`,
         topic,
         table: silver ?? bronze!,
+        instances,
         nodeFlags: o.profileDir
           ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`, `--cpu-prof-name=${id}.cpuprofile`]
           : [],
