@@ -19,6 +19,7 @@ test('defaults, then the environment file, then env variables', () => {
   assert.equal(cfg.sink.flushIntervalMs, 250)
   assert.deepEqual(cfg.kafka.brokers, ['127.0.0.1:10092'])
   assert.equal(envName('sink.maxBatchRows'), 'TRIBUTARY_SINK_MAX_BATCH_ROWS')
+  assert.equal(cfg.sink.minFlushIntervalMs, 200)
 })
 
 test('a bad value names the field, the value and the fix', () => {
@@ -35,6 +36,10 @@ test('a bad value names the field, the value and the fix', () => {
     /sink.maxBatchRow: is not a known setting/,
   )
   assert.throws(() => loadConfig({ dir, environment: 'nope', env: {} }), /no file .*nope.json/)
+  assert.throws(
+    () => loadConfig({ dir, env: { TRIBUTARY_SINK_MIN_FLUSH_INTERVAL_MS: '-5' } }),
+    /sink.minFlushIntervalMs: -5 .*Fix: milliseconds between 0 and 600000/,
+  )
 })
 
 test('secrets come only from the environment and are masked when printed', () => {

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { RowBuffer } from '../../src/sinks/row-buffer.ts'
+
+const text = (chunks: readonly Buffer[]) => Buffer.concat(chunks).toString('utf8')
+
+test('lines come back newline-terminated, in order, across many chunks', () => {
+  const buffer = new RowBuffer()
+  const lines = Array.from({ length: 5_000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(i % 300) }))
+  for (const line of lines) buffer.add(line)
+  assert.equal(buffer.rows, lines.length)
+  const chunks = buffer.take()
+  assert.ok(chunks.length > 1, 'a batch this size spans several chunks')
+  assert.equal(text(chunks), `${lines.join('\n')}\n`)
+})
+
+test('multi-byte characters and a line longer than a chunk are encoded whole', () => {
+  const buffer = new RowBuffer()
+  const wide = JSON.stringify({ s: 'é€😀'.repeat(40_000) })
+  const long = JSON.stringify({ s: 'y'.repeat(600_000) })
+  buffer.add('{"a":1}')
+  buffer.add(wide)
+  buffer.add(long)
+  buffer.add('{"b":2}')
+  assert.equal(text(buffer.take()), `{"a":1}\n${wide}\n${long}\n{"b":2}\n`)
+})
+
+test('take hands over what was added and starts afresh', () => {
+  const buffer = new RowBuffer()
+  buffer.add('{"a":1}')
+  const first = buffer.take()
+  buffer.add('{"b":2}')
+  assert.equal(buffer.rows, 1)
+  assert.equal(text(first), '{"a":1}\n', 'chunks already taken are not written into again')
+  assert.equal(text(buffer.take()), '{"b":2}\n')
+  assert.deepEqual(buffer.take(), [])
+  assert.equal(buffer.rows, 0)
+})

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { PartitionStates, partitionKey } from '../../src/state/partition-states.ts'
+
+const fresh = () => ({ offset: null, dedup: new Map(), kv: new Map(), meta: {} })
+
+test('changes made after a take go to the next take, not into the one handed over', () => {
+  const states = new PartitionStates()
+  states.set('t', 0, fresh())
+  states.changesFor('t', 0).dedupAdd.push(['a', 1])
+  const first = states.take('t', 0)
+  states.changesFor('t', 0).dedupAdd.push(['b', 2])
+  assert.deepEqual(first.dedupAdd, [['a', 1]])
+  assert.deepEqual(states.take('t', 0).dedupAdd, [['b', 2]])
+})
+
+test('lookups answer for the partition asked, whatever was asked before', () => {
+  const states = new PartitionStates()
+  const s0 = fresh()
+  const s1 = fresh()
+  states.set('t', 0, s0)
+  states.set('t', 1, s1)
+  states.set('u', 0, fresh())
+  assert.equal(states.get('t', 0), s0)
+  assert.equal(states.get('t', 1), s1)
+  assert.notEqual(states.get('u', 0), s0)
+  states.changesFor('t', 0).kvDelete.push('x')
+  states.changesFor('t', 1).kvDelete.push('y')
+  assert.deepEqual(states.take('t', 0).kvDelete, ['x'])
+  assert.deepEqual(states.take('t', 1).kvDelete, ['y'])
+})
+
+test('a partition given up in a rebalance is forgotten, cached or not', () => {
+  const states = new PartitionStates()
+  states.set('t', 0, fresh())
+  states.set('t', 1, fresh())
+  states.get('t', 0)
+  states.changesFor('t', 0).dedupAdd.push(['a', 1])
+  states.retainOnly(new Set([partitionKey('t', 1)]))
+  assert.equal(states.has('t', 0), false)
+  assert.throws(() => states.get('t', 0), /not loaded/)
+  assert.deepEqual(states.withChanges(), [])
+})
