@@ -94,12 +94,7 @@ async function main(options: BenchOptions, command: string): Promise<number> {
     let profile: BenchResults['profile']
     if (options.profile) {
       const dir = path.resolve(options.resultsDir, 'profiles')
-      const profiled = tributary({
-        stage: (process.env.PSTAGE ?? 'full') as 'full',
-        variant: 'avro',
-        store: 'redis',
-        profileDir: dir,
-      })
+      const profiled = tributary({ stage: 'full', variant: 'avro', store: 'redis', profileDir: dir })
       await settleMerges(clickhouse)
       log(`${profiled.id}: running under --cpu-prof (not in the table)`)
       const m = await profiled.run({ ...ctx, runId: `${runId}p` })
