@@ -89,6 +89,8 @@ export class TopologyRunner {
   private inFlight = 0
   /** The latest epoch's writes; settled when they landed. */
   private landing: Promise<void> = Promise.resolve()
+  /** Partitions of the latest assignment; unknown until the first. */
+  private owned?: ReadonlySet<string>
   /** State a rebalance kept from being written; written first by the next epoch. */
   private deferredState: PartitionCommit[] = []
   /** Set when kafkajs starts rejoining the group, cleared by the assignment that follows. */
@@ -432,7 +434,11 @@ export class TopologyRunner {
       this.deferredState.push(...taken)
       throw new CheckpointDeferred()
     }
-    const batch = [...this.deferredState, ...taken]
+    // An epoch lands in the background, so the group may have moved partitions since it started:
+    // a partition given away must not get this member's state after its new owner loaded it.
+    const batch = [...this.deferredState, ...taken].filter((c) =>
+      this.states.has(c.ref.topic, c.ref.partition),
+    )
     this.deferredState = []
     if (batch.length === 0) return
     const store = this.store
@@ -455,6 +461,7 @@ export class TopologyRunner {
   private onAssigned(partitions: readonly { topic: string; partition: number }[]): void {
     this.rebalancing = false
     const owned = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))
+    this.owned = owned
     for (const o of [...this.pending.values()]) {
       if (!owned.has(partitionKey(o.topic, o.partition)))
         this.pending.delete(partitionKey(o.topic, o.partition))
@@ -573,8 +580,13 @@ export class TopologyRunner {
    * partition's next owner re-reads from the last commit into idempotent tables.
    */
   private async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    // The broker checks the generation, not the assignment: an epoch that started before a
+    // rebalance must not commit a partition given away since (its new owner commits it).
+    const owned = this.owned
+    const mine = owned ? offsets.filter((o) => owned.has(partitionKey(o.topic, o.partition))) : offsets
+    if (mine.length === 0) return
     try {
-      await this.consumer!.commitOffsets(offsets.map((x) => ({ ...x })))
+      await this.consumer!.commitOffsets(mine.map((x) => ({ ...x })))
     } catch (err) {
       const type = (err as { type?: string }).type ?? ''
       if (
