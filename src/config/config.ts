@@ -31,7 +31,8 @@ export interface TributaryConfig {
   readonly metrics: { readonly port: number; readonly host: string }
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
   readonly source: {
-    /** Uncommitted records above which fetching pauses until a checkpoint lands. */
+    /** Records since the last checkpoint started above which the next one starts (waiting, and so
+     * pausing fetches, while the previous one lands): at most about twice this many are held. */
     readonly maxInFlightRecords: number
     readonly fromBeginning: boolean
     readonly sessionTimeoutMs: number

@@ -116,7 +116,7 @@ export class Metrics {
     })
     this.#inFlight = new Gauge({
       name: 'tributary_in_flight_records',
-      help: 'Records consumed but not yet committed.',
+      help: 'Records consumed since the last checkpoint started (one more checkpoint may be landing).',
       labelNames: ['topology'],
       registers,
     })
