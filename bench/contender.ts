@@ -119,21 +119,27 @@ async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measureme
   const seconds = (performance.now() - started) / 1000
   const servers = ctx.servers.finish()
   const stopped = await Promise.all(workers.map((w) => w.stop()))
-  const trips = stopped.map((s) => s.report.redisRoundTrips as number | null | undefined)
   return {
     seconds,
-    usage: combined(stopped.map((s) => s.usage)),
+    usage: {
+      cpuSeconds: total(stopped.map((s) => s.usage.cpuSeconds)),
+      peakRssMb: total(stopped.map((s) => s.usage.peakRssMb)),
+    },
     servers,
-    redisRoundTrips: trips.every((t) => typeof t === 'number') ? trips.reduce((a, b) => a! + b!, 0)! : null,
+    redisRoundTrips: total(stopped.map((s) => s.report.redisRoundTrips as number | null | undefined)),
     counts: await spec.counts(),
   }
 }
 
-/** Several processes as one contender: CPU adds up, and so do peak RSS (an upper bound of the peak sum). */
-function combined(usages: readonly Usage[]): Usage {
-  const total = (pick: (u: Usage) => number | null) => {
-    const values = usages.map(pick)
-    return values.every((v) => v !== null) ? values.reduce((a, b) => a! + b!, 0) : null
+/**
+ * Several processes as one contender: their CPU, peak RSS (an upper bound of the combined peak) and
+ * Redis round trips add up; unknown if any process could not tell.
+ */
+function total(values: readonly (number | null | undefined)[]): number | null {
+  let sum = 0
+  for (const v of values) {
+    if (typeof v !== 'number') return null
+    sum += v
   }
-  return { cpuSeconds: total((u) => u.cpuSeconds), peakRssMb: total((u) => u.peakRssMb) }
+  return sum
 }
