@@ -9,15 +9,19 @@ export interface BenchOptions {
   readonly only: readonly string[]
   readonly latencyRate: number
   readonly latencySeconds: number
-  /** Also run the full pipeline once more under `node --cpu-prof` and summarise the profile. */
-  readonly profile: boolean
+  /** Also run this Tributary contender once more under `node --cpu-prof` and summarise the profile. */
+  readonly profile: string | null
   /** Keep this run's topics and tables (for a look afterwards) instead of dropping them. */
   readonly keep: boolean
   readonly resultsDir: string
 }
 
 export const USAGE = `npm run bench -- [--quick] [--events N] [--partitions N] [--only id,id]
-                    [--latency-rate N] [--latency-seconds N] [--profile] [--keep] [--results-dir DIR]`
+                    [--latency-rate N] [--latency-seconds N] [--profile] [--profile-id ID]
+                    [--keep] [--results-dir DIR]`
+
+/** `--profile` alone profiles the full pipeline: the one the issue asks a profile of. */
+const PROFILED_BY_DEFAULT = 'tributary-full-redis-avro'
 
 /** `--quick` is CI's smoke test: small enough for two minutes, checked for counts, never speed. */
 export function parseOptions(args: string[]): BenchOptions {
@@ -31,6 +35,7 @@ export function parseOptions(args: string[]): BenchOptions {
       'latency-rate': { type: 'string' },
       'latency-seconds': { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'profile-id': { type: 'string' },
       keep: { type: 'boolean', default: false },
       'results-dir': { type: 'string', default: 'bench/results' },
     },
@@ -50,7 +55,7 @@ export function parseOptions(args: string[]): BenchOptions {
     only: values.only.split(',').filter(Boolean),
     latencyRate: whole('latency-rate', values['latency-rate'], quick ? 2_000 : 20_000, 1),
     latencySeconds: whole('latency-seconds', values['latency-seconds'], quick ? 3 : 15, 1),
-    profile: values.profile,
+    profile: values['profile-id'] ?? (values.profile ? PROFILED_BY_DEFAULT : null),
     keep: values.keep,
     resultsDir: values['results-dir'],
   }

@@ -28,8 +28,9 @@ export interface BenchResults {
   readonly dataset: Dataset
   readonly contenders: readonly ContenderResult[]
   readonly latency: readonly LatencyResult[]
-  /** The extra profiled run of the full pipeline: slower than its table row, by the profiler's cost. */
+  /** The extra profiled run (the full pipeline by default): slower than its row, by the profiler's cost. */
   readonly profile?: {
+    readonly label: string
     readonly file: string
     readonly eventsPerSecond: number
     readonly counts: Measurement['counts']
@@ -112,7 +113,7 @@ export function resultsMarkdown(r: BenchResults): string {
     ...(r.profile
       ? [
           '',
-          `## CPU profile: Tributary full pipeline, Avro, Redis checkpoints (\`${r.profile.file}\`)`,
+          `## CPU profile: ${r.profile.label} (\`${r.profile.file}\`)`,
           '',
           `A separate run under \`node --cpu-prof\`: ${thousands(r.profile.eventsPerSecond)} events/s, rows ${countsOk(r.profile) ? 'ok' : 'WRONG'}.`,
           '',

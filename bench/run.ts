@@ -5,7 +5,6 @@ import { CliContext } from '../src/cli/context.ts'
 import { quietKnownWarnings } from '../src/cli/main.ts'
 import type { BenchContext, Contender } from './contender.ts'
 import { allContenders } from './contenders/index.ts'
-import { tributary } from './contenders/tributary.ts'
 import { produceDataset } from './dataset.ts'
 import { BenchKafka } from './kafka.ts'
 import { type LatencyResult, measureLatency } from './latency.ts'
@@ -26,7 +25,19 @@ const log = (line: string) => console.error(`[bench ${new Date().toISOString().s
  * configuration (TRIBUTARY_PORT_OFFSET, TRIBUTARY_* variables), so it runs against any stack.
  * Exits 1 when any contender's row counts are wrong.
  */
+/** The contender `--profile`/`--profile-id` names, under `--cpu-prof` into `dir`. */
+function profiledContender(options: BenchOptions, dir: string): Contender {
+  const profiled = allContenders(dir).find((c) => c.id === options.profile)
+  if (!profiled?.id.startsWith('tributary-'))
+    throw new Error(
+      `--profile-id takes a Tributary contender id (see bench/README.md), not ${options.profile}`,
+    )
+  return profiled
+}
+
 async function main(options: BenchOptions, command: string): Promise<number> {
+  // A wrong id fails now, not after the dataset is produced.
+  if (options.profile) profiledContender(options, path.resolve(options.resultsDir, 'profiles'))
   const startedAt = new Date().toISOString()
   const loadAtStart = os.loadavg()[0]!
   const runId = Date.now().toString(36).slice(-6)
@@ -94,12 +105,13 @@ async function main(options: BenchOptions, command: string): Promise<number> {
     let profile: BenchResults['profile']
     if (options.profile) {
       const dir = path.resolve(options.resultsDir, 'profiles')
-      const profiled = tributary({ stage: 'full', variant: 'avro', store: 'redis', profileDir: dir })
+      const profiled = profiledContender(options, dir)
       await settleMerges(clickhouse)
       log(`${profiled.id}: running under --cpu-prof (not in the table)`)
       const m = await profiled.run({ ...ctx, runId: `${runId}p` })
       const file = path.join(dir, `${profiled.id}.cpuprofile`)
       profile = {
+        label: `${profiled.label}, ${profiled.variant}`,
         file: path.relative(process.cwd(), file),
         eventsPerSecond: dataset.messages / m.seconds,
         counts: m.counts,

@@ -2,7 +2,7 @@ import type { Contender } from '../contender.ts'
 import { handWritten } from './baselines.ts'
 import { clickhouseKafkaEngine } from './clickhouse-kafka-engine.ts'
 import { kcat } from './kcat.ts'
-import { tributary } from './tributary.ts'
+import { type TributaryOptions, tributary as tributaryContender } from './tributary.ts'
 
 /**
  * Every contender, in run order: the raw limit first (it also leaves the topics in the page
@@ -10,7 +10,9 @@ import { tributary } from './tributary.ts'
  * The JSON runs of Tributary compare like for like with the JSON-only baselines; the two-process
  * runs show what the second core buys (one consumer group, partitions split between them).
  */
-export function allContenders(): Contender[] {
+export function allContenders(profileDir?: string): Contender[] {
+  const tributary = (o: TributaryOptions) =>
+    tributaryContender({ ...o, ...(profileDir ? { profileDir } : {}) })
   return [
     kcat('avro'),
     kcat('json'),

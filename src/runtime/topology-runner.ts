@@ -20,14 +20,14 @@ import {
 } from '../sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../sinks/clickhouse/ensure-table.ts'
 import { type GoldRow, goldLine, goldPartialsTable, goldViewSql } from '../sinks/clickhouse/gold.ts'
+import type { InsertBody, InsertFormat } from '../sinks/clickhouse/insert-body.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
-import type { InsertBody } from '../sinks/clickhouse/json-each-row.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
-import { bronzeLine, quarantineLine, silverLine } from '../sinks/rows.ts'
+import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
-import { type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
+import { jsonLines, type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
 import { toRecord } from '../sources/kafka/to-record.ts'
 import { PartitionStates, partitionKey } from '../state/partition-states.ts'
 import { createRedisStore } from '../state/redis-store.ts'
@@ -180,9 +180,9 @@ export class TopologyRunner {
     })
 
     const writer = {
-      insertRaw: async (table: string, body: InsertBody, rows: number) => {
+      insertRaw: async (table: string, body: InsertBody, rows: number, format: InsertFormat) => {
         const started = Date.now()
-        await this.inserter!.insertRaw(table, body, rows)
+        await this.inserter!.insertRaw(table, body, rows, format)
         metrics.sinkLatency(this.name, table, (Date.now() - started) / 1000)
       },
     }
@@ -213,7 +213,7 @@ export class TopologyRunner {
     const quarantine = new TableSink<Rejection>({
       table: topology.tables.quarantine,
       writer,
-      line: quarantineLine,
+      encoder: rejectionRows,
       source: (x) => x.source,
     })
     const rejects = new FanoutSink<Rejection>('rejects', [quarantine, dlq])
@@ -221,7 +221,7 @@ export class TopologyRunner {
       ? new TableSink<KafkaRecord>({
           table: topology.tables.bronze,
           writer,
-          line: bronzeLine,
+          encoder: bronzeRows,
           source: (r) => r,
         })
       : undefined
@@ -230,7 +230,7 @@ export class TopologyRunner {
       ? new TableSink<Envelope<object>>({
           table: topology.tables.silver,
           writer,
-          line: silverLine(toRow),
+          encoder: jsonLines(silverLine(toRow)),
           source: (e) => e.source,
           eventTime: (e) => e.eventTime,
         })
@@ -239,14 +239,18 @@ export class TopologyRunner {
       ? new TableSink<Rejection>({
           table: topology.tables.late,
           writer,
-          line: quarantineLine,
+          encoder: rejectionRows,
           source: (x) => x.source,
         })
       : undefined
     const gold = new Map(
       (def.gold ?? []).map((g) => [
         g.name,
-        new TableSink<GoldRow>({ table: goldPartialsTable(g, features).name, writer, line: goldLine(g) }),
+        new TableSink<GoldRow>({
+          table: goldPartialsTable(g, features).name,
+          writer,
+          encoder: jsonLines(goldLine(g)),
+        }),
       ]),
     )
     this.sinks = [bronze, silver, quarantine, dlq, late, ...gold.values()].filter(

@@ -1,12 +1,23 @@
 import type { KafkaRecord } from '../topology/record.ts'
-import type { InsertBody } from './clickhouse/json-each-row.ts'
+import { type InsertBody, type InsertFormat, JSON_EACH_ROW } from './clickhouse/insert-body.ts'
 import { type PartitionRange, PartitionTally } from './partition-tally.ts'
 import { RowBuffer } from './row-buffer.ts'
 import type { FlushResult, Sink } from './sink.ts'
 
 /** Where a table sink's rows go: in production the retrying, circuit-broken ClickHouse inserter. */
 export interface RowWriter {
-  insertRaw(table: string, body: InsertBody, rows: number): Promise<void>
+  insertRaw(table: string, body: InsertBody, rows: number, format: InsertFormat): Promise<void>
+}
+
+/** How a sink's items become rows: the body's format, and how one item is written into it. */
+export interface RowEncoder<T> {
+  readonly format: InsertFormat
+  write(out: RowBuffer, item: T, now: number): void
+}
+
+/** An encoder from a function that makes one JSONEachRow line. */
+export function jsonLines<T>(line: (item: T, now: number) => string): RowEncoder<T> {
+  return { format: JSON_EACH_ROW, write: (out, item, now) => out.add(line(item, now)) }
 }
 
 export interface TableFlushResult extends FlushResult {
@@ -19,14 +30,14 @@ export interface TableFlushResult extends FlushResult {
 export interface TableSinkOptions<T> {
   readonly table: string
   readonly writer: RowWriter
-  readonly line: (item: T, now: number) => string
+  readonly encoder: RowEncoder<T>
   /** The input record behind an item, for the processing log; absent for derived rows (gold). */
   readonly source?: (item: T) => KafkaRecord
   readonly eventTime?: (item: T) => number
   readonly clock?: () => number
 }
 
-/** Buffers JSONEachRow lines for one table, already encoded; a flush is one insert. */
+/** Buffers one table's rows, already encoded; a flush is one insert. */
 export class TableSink<T> implements Sink<T> {
   readonly name: string
   private readonly rows = new RowBuffer()
@@ -42,7 +53,7 @@ export class TableSink<T> implements Sink<T> {
   }
 
   add(item: T): void {
-    this.rows.add(this.opts.line(item, this.clock()))
+    this.opts.encoder.write(this.rows, item, this.clock())
     if (this.opts.source) this.tally.add(this.opts.source(item))
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
@@ -63,7 +74,7 @@ export class TableSink<T> implements Sink<T> {
     this.oldest = Number.POSITIVE_INFINITY
     // The writer retries retriable failures until they pass; what still throws is fatal, and the
     // runner stops without committing, so these rows are re-read from Kafka on restart.
-    if (rows > 0) await this.opts.writer.insertRaw(this.opts.table, body, rows)
+    if (rows > 0) await this.opts.writer.insertRaw(this.opts.table, body, rows, this.opts.encoder.format)
     return {
       sink: this.name,
       table: this.opts.table,

@@ -7,7 +7,7 @@ import { type ClickHouse, PINNED_SETTINGS } from './client.ts'
 import { fromChdbError, sqlExcerpt } from './errors.ts'
 import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
-import { bodyChunks, bodyEmpty, serializeRows } from './json-each-row.ts'
+import { bodyChunks, bodyEmpty, JSON_EACH_ROW, serializeRows } from './insert-body.ts'
 import { checkFormat, parseJsonEachRow, trimStatement } from './statement.ts'
 
 export function createChdbClickHouse(path?: string): ClickHouse {
@@ -42,7 +42,7 @@ export function createChdbClickHouse(path?: string): ClickHouse {
     async insert(table, rows) {
       await ch.insertRaw(table, serializeRows(rows))
     },
-    async insertRaw(table, body) {
+    async insertRaw(table, body, format = JSON_EACH_ROW) {
       if (bodyEmpty(body)) return
       // Validated here; the addon takes the bare name and quotes it itself.
       const target = quoteTable(table)
@@ -50,7 +50,8 @@ export function createChdbClickHouse(path?: string): ClickHouse {
         await session.insert({
           table,
           values: Buffer.concat(bodyChunks(body)),
-          format: 'JSONEachRow',
+          format: format.name,
+          ...(format.name === 'TabSeparated' ? { columns: format.columns } : {}),
           settings: PINNED_SETTINGS,
         })
       } catch (err) {

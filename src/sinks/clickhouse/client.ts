@@ -4,7 +4,7 @@
  * engine differences are carried by `Features`, never by checking `kind`.
  */
 import type { Features } from './features.ts'
-import type { InsertBody } from './json-each-row.ts'
+import type { InsertBody, InsertFormat } from './insert-body.ts'
 
 export interface ClickHouse {
   readonly kind: 'server' | 'chdb'
@@ -17,8 +17,8 @@ export interface ClickHouse {
    */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>
-  /** Pre-serialised JSONEachRow lines: the fast path, no per-row work in this layer. */
-  insertRaw(table: string, jsonEachRowBody: InsertBody): Promise<void>
+  /** Pre-encoded rows (JSONEachRow unless `format` says otherwise): the fast path, no per-row work here. */
+  insertRaw(table: string, body: InsertBody, format?: InsertFormat): Promise<void>
   /** The result of `sql` rendered in `format` (JSON, CSV, Parquet, PrettyCompact, ...), as produced. */
   stream(sql: string, format: string): AsyncIterable<Uint8Array>
   ping(): Promise<boolean>

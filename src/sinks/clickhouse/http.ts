@@ -8,7 +8,7 @@ import { type ClickHouse, type ClickHouseOptions, PINNED_SETTINGS, redact } from
 import { ClickHouseError, fromHttpError, sqlExcerpt } from './errors.ts'
 import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
-import { bodyChunks, bodyEmpty, serializeRows } from './json-each-row.ts'
+import { bodyChunks, bodyEmpty, insertTail, JSON_EACH_ROW, serializeRows } from './insert-body.ts'
 import { checkFormat, trimStatement } from './statement.ts'
 
 export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}): ClickHouse {
@@ -65,14 +65,14 @@ export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}):
     async insert(table, rows) {
       await ch.insertRaw(table, serializeRows(rows))
     },
-    async insertRaw(table, body) {
+    async insertRaw(table, body, format = JSON_EACH_ROW) {
       if (bodyEmpty(body)) return
       const target = quoteTable(table)
       try {
         // exec, not insert: insert() re-serialises a JSON-format stream object by object, and the
         // point of this path is to send the caller's bytes untouched.
         const result = await client.exec({
-          query: `INSERT INTO ${target} FORMAT JSONEachRow`,
+          query: `INSERT INTO ${target}${insertTail(format)}`,
           values: Readable.from(bodyChunks(body), { objectMode: false }),
         })
         // Drained rather than destroyed, so the keep-alive socket goes back to the pool.

@@ -8,7 +8,7 @@
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.ts'
 import { isRetriableError, type RetryOptions, realSleep, retry } from '../../resilience/retry.ts'
 import type { ClickHouse } from './client.ts'
-import type { InsertBody } from './json-each-row.ts'
+import type { InsertBody, InsertFormat } from './insert-body.ts'
 
 export interface InsertWait {
   readonly table: string
@@ -38,7 +38,7 @@ export interface InsertOutcome {
 }
 
 export interface Inserter {
-  insertRaw(table: string, jsonEachRowBody: InsertBody, rows: number): Promise<InsertOutcome>
+  insertRaw(table: string, body: InsertBody, rows: number, format?: InsertFormat): Promise<InsertOutcome>
 }
 
 const DEFAULT_RETRY = { retries: Number.POSITIVE_INFINITY, baseMs: 200, maxMs: 10_000, jitter: true } as const
@@ -48,7 +48,7 @@ export function createInserter(ch: ClickHouse, opts: InserterOptions): Inserter 
   const sleep = retryOpts.sleep ?? realSleep
   const slice = opts.waitSliceMs ?? 3_000
   return {
-    async insertRaw(table, body, rows) {
+    async insertRaw(table, body, rows, format) {
       let attempts = 0
       let current: Omit<InsertWait, 'remainingMs'> | undefined
       // Sleeping in slices lets onWait run (heartbeat) throughout a long backoff, not only at its start.
@@ -65,7 +65,7 @@ export function createInserter(ch: ClickHouse, opts: InserterOptions): Inserter 
       await retry(
         async () => {
           attempts++
-          await opts.breaker.call(() => ch.insertRaw(table, body))
+          await opts.breaker.call(() => ch.insertRaw(table, body, format))
         },
         {
           ...retryOpts,

@@ -6,7 +6,7 @@ import type { ClickHouse } from '../../../src/sinks/clickhouse/client.ts'
 import { silverTable } from '../../../src/sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../../../src/sinks/clickhouse/ensure-table.ts'
 import type { Features } from '../../../src/sinks/clickhouse/features.ts'
-import { serializeRows } from '../../../src/sinks/clickhouse/json-each-row.ts'
+import { serializeRows } from '../../../src/sinks/clickhouse/insert-body.ts'
 import { recordFor, rowFor } from '../../../src/sinks/clickhouse/types.ts'
 import { dropTables, ENGINES, uniqueSuffix } from './engines.ts'
 
