@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import { commitEpoch, type EpochResult, type TopicPartitionOffset } from '../checkpoint/epoch.ts'
@@ -51,6 +52,13 @@ export interface RunnerDeps {
   /** Defaults to Redis at `redis.url` when a topology is stateful. */
   readonly stateStore?: StateStore
 }
+
+/**
+ * Records per synchronous push through the pipeline. A fetched batch can hold ~40k records (half a
+ * second of work); the landing epoch's insert bodies, Redis writes and heartbeats only move while
+ * the event loop turns, so the batch goes through in slices with a turn between them.
+ */
+const PUSH_SLICE = 2_048
 
 /** Not a failure: the epoch flushed its rows but must not write state or offsets yet. */
 class CheckpointDeferred extends Error {}
@@ -355,7 +363,10 @@ export class TopologyRunner {
             await heartbeat().catch(() => {})
           },
         })
-      this.pipeline!.push(records)
+      for (let i = 0; i < records.length; i += PUSH_SLICE) {
+        if (i > 0) await setImmediate()
+        this.pipeline!.push(records.slice(i, i + PUSH_SLICE))
+      }
       const last = records[records.length - 1]!
       // Tells kafkajs where to fetch next; nothing is committed until the epoch makes it durable.
       resolveOffset(last.offset)
