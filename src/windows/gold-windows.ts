@@ -31,11 +31,14 @@ export interface GoldWindowsOptions<T> {
 }
 
 interface PartitionWindows<T> {
+  readonly id: string
   readonly topic: string
   readonly partition: number
   readonly aggregators: readonly WindowAggregator<T>[]
-  /** Offset after the newest record added: the version of what is emitted now. */
-  next: bigint
+  /** The checkpointed offset, until a record is added. */
+  readonly restoredNext: number
+  /** The newest record's offset, kept as given: parsed only when a row is emitted, not per record. */
+  newest: string | null
 }
 
 const WATERMARK_META = 'watermark'
@@ -53,6 +56,8 @@ export class GoldWindows<T> {
   readonly #partitions = new Map<string, PartitionWindows<T>>()
   /** Partitions whose windows changed since the last checkpoint. */
   readonly #dirty = new Set<string>()
+  /** Records come a partition's batch at a time: the last one's lookup saves a key per record. */
+  #last: PartitionWindows<T> | undefined
 
   constructor(opts: GoldWindowsOptions<T>) {
     this.#opts = opts
@@ -62,10 +67,14 @@ export class GoldWindows<T> {
 
   add(env: Envelope<T>): void {
     const { topic, partition, offset } = env.source
-    const id = pid(topic, partition)
-    const p = this.#partition(id, topic, partition)
-    this.#tracker.observe(id, env.eventTime)
-    const watermark = this.#tracker.partitionWatermark(id)
+    const last = this.#last
+    const p =
+      last !== undefined && last.partition === partition && last.topic === topic
+        ? last
+        : this.#partition(pid(topic, partition), topic, partition)
+    this.#last = p
+    const id = p.id
+    const watermark = this.#tracker.observe(id, env.eventTime)
     let lateFor: string[] | undefined
     const { aggregators } = p
     for (let i = 0; i < aggregators.length; i++) {
@@ -74,7 +83,7 @@ export class GoldWindows<T> {
         lateFor.push(this.#opts.golds[i]!.name)
       }
     }
-    p.next = BigInt(offset) + 1n
+    p.newest = offset
     this.#dirty.add(id)
     if (lateFor) {
       this.#opts.stats.late++
@@ -135,6 +144,7 @@ export class GoldWindows<T> {
   /** Partitions handed to another member: their new owner restores them from the checkpoint. */
   retainOnly(owned: ReadonlySet<string>): void {
     const gone = [...this.#partitions.keys()].filter((id) => !owned.has(id))
+    this.#last = undefined
     for (const id of gone) {
       this.#partitions.delete(id)
       this.#dirty.delete(id)
@@ -164,10 +174,12 @@ export class GoldWindows<T> {
     if (loaded) return loaded
     const state = this.#opts.states.get(topic, partition)
     const p: PartitionWindows<T> = {
+      id,
       topic,
       partition,
       aggregators: this.#opts.golds.map((g) => restore(g, state)),
-      next: BigInt(state.offset ?? 0),
+      restoredNext: Number(state.offset ?? 0),
+      newest: null,
     }
     const max = state.meta[WATERMARK_META]
     if (max !== undefined) this.#tracker.observe(id, Number(max))
@@ -190,7 +202,8 @@ export class GoldWindows<T> {
     end: number,
     accs: GoldRow['accs'],
   ): void {
-    const version = Number(p.next)
+    // Offsets stay far below 2^53, so a Number holds them exactly.
+    const version = p.newest === null ? p.restoredNext : Number(p.newest) + 1
     this.#opts.emit(gold, { topic: p.topic, partition: p.partition, key, start, end, version, accs })
   }
 }

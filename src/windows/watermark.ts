@@ -61,15 +61,19 @@ export class WatermarkTracker {
     for (const p of partitions) this.#partitions.delete(String(p))
   }
 
-  observe(partition: PartitionId, eventTime: number): void {
+  /** Returns the partition's watermark after this record (what `partitionWatermark` would say). */
+  observe(partition: PartitionId, eventTime: number): number {
     const key = String(partition)
     const now = this.#now()
-    const progress = this.#partitions.get(key)
-    if (progress === undefined) this.#partitions.set(key, { maxEventTime: eventTime, lastSeenAt: now })
-    else {
+    let progress = this.#partitions.get(key)
+    if (progress === undefined) {
+      progress = { maxEventTime: eventTime, lastSeenAt: now }
+      this.#partitions.set(key, progress)
+    } else {
       if (eventTime > progress.maxEventTime) progress.maxEventTime = eventTime
       progress.lastSeenAt = now
     }
+    return progress.maxEventTime - this.outOfOrdernessMs
   }
 
   /** -Infinity until a record arrives. */

@@ -36,3 +36,18 @@ test('take hands over what was added and starts afresh', () => {
   assert.deepEqual(buffer.take(), [])
   assert.equal(buffer.rows, 0)
 })
+
+test('rows written in pieces keep text and bytes in order, escaped where a byte needs it', () => {
+  const buffer = new RowBuffer()
+  const expected: string[] = []
+  for (let i = 0; i < 3_000; i++) {
+    const payload = i % 7 === 0 ? `tab\there ${i}` : `{"i":${i},"pad":"${'z'.repeat(i % 200)}"}`
+    buffer.text(`head-${i}\t`)
+    buffer.tsvBytes(Buffer.from(payload))
+    buffer.text(`\ttail-${i}`)
+    buffer.endRow()
+    expected.push(`head-${i}\t${payload.replace('\t', '\\t')}\ttail-${i}\n`)
+  }
+  assert.equal(buffer.rows, 3_000)
+  assert.equal(text(buffer.take()), expected.join(''))
+})
