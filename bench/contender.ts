@@ -1,6 +1,6 @@
+import type { ClickHouse } from '../src/clickhouse/client.ts'
 import type { TributaryConfig } from '../src/config/config.ts'
 import type { SchemaRegistry } from '../src/serde/registry.ts'
-import type { ClickHouse } from '../src/sinks/clickhouse/client.ts'
 import type { Dataset, Variant } from './dataset.ts'
 import type { BenchKafka } from './kafka.ts'
 import type { Usage } from './measure.ts'

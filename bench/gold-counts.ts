@@ -1,6 +1,6 @@
-import type { ClickHouse } from '../src/sinks/clickhouse/client.ts'
+import type { ClickHouse } from '../src/clickhouse/client.ts'
+import { quoteTable } from '../src/clickhouse/identifiers.ts'
 import { goldViewName } from '../src/sinks/clickhouse/gold.ts'
-import { quoteTable } from '../src/sinks/clickhouse/identifiers.ts'
 import type { AnyTopology } from '../src/topology/define.ts'
 import { watermarkMs } from '../src/windows/gold.ts'
 import { type Dataset, distinctEvents } from './dataset.ts'

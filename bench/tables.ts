@@ -1,6 +1,6 @@
-import type { ClickHouse } from '../src/sinks/clickhouse/client.ts'
+import type { ClickHouse } from '../src/clickhouse/client.ts'
+import { quoteTable } from '../src/clickhouse/identifiers.ts'
 import { createTableSql } from '../src/sinks/clickhouse/ddl.ts'
-import { quoteTable } from '../src/sinks/clickhouse/identifiers.ts'
 import { schemaColumns } from '../src/sinks/clickhouse/types.ts'
 import { benchEventSchema } from './event.ts'
 

@@ -7,9 +7,8 @@
 import { produceGenerated } from '../src/cli/commands/produce.ts'
 import { CliContext } from '../src/cli/context.ts'
 import { loadTopologies } from '../src/cli/topologies.ts'
-import { loadConfig } from '../src/config/config.ts'
+import { Engine, loadConfig } from '../src/index.ts'
 import { createLogger } from '../src/observability/logger.ts'
-import { Engine } from '../src/runtime/engine.ts'
 
 const N = Number(process.env.DEMO_EVENTS ?? 10_000)
 const config = loadConfig()

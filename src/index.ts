@@ -1,9 +1,19 @@
-/** Tributary's public API: what a topology author imports. Everything else is internal. */
+/**
+ * Tributary's public API: what a topology author imports, and the engine for running topologies
+ * from a program (the CLI, the demo and the bench use it). Everything else is internal.
+ */
 
+export { type LoadOptions as LoadConfigOptions, loadConfig, type TributaryConfig } from './config/config.ts'
 export { ConfigError, TributaryError } from './errors/tributary-error.ts'
+export type { Envelope, KafkaRecord } from './records/record.ts'
+export type { Rejection } from './records/rejection.ts'
+export { Engine, type EngineOptions } from './runtime/engine.ts'
 export type { Infer, RecordSchema } from './schema/types.ts'
 export { defineSchema } from './schema/types.ts'
 export { avro, json, type ValueFormat } from './serde/format.ts'
+export { MemoryStateStore } from './state/memory-store.ts'
+export { createRedisStore, type RedisStateStore } from './state/redis-store.ts'
+export type { StateStore } from './state/state-store.ts'
 export { renameTopology } from './testing/rename.ts'
 export type { GoldResult } from './testing/test-driver.ts'
 export { TopologyTestDriver } from './testing/test-driver.ts'
@@ -15,8 +25,6 @@ export {
   type TopologyLogic,
   type TopologySpec,
 } from './topology/define.ts'
-export type { Envelope, KafkaRecord } from './topology/record.ts'
-export type { Rejection } from './topology/rejection.ts'
 export {
   matches,
   oneOf,

@@ -1,4 +1,4 @@
-import { quoteIdent, quoteString, quoteTable } from '../../src/sinks/clickhouse/identifiers.ts'
+import { quoteIdent, quoteString, quoteTable } from '../../src/clickhouse/identifiers.ts'
 import { type Contender, runName, waitUntil } from '../contender.ts'
 import { countRows, createEventTable, eventColumns } from '../tables.ts'
 

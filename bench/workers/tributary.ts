@@ -1,13 +1,10 @@
-import { CliContext } from '../../src/cli/context.ts'
-import { loadConfig } from '../../src/config/config.ts'
-import { EngineEvents } from '../../src/observability/events.ts'
-import { subscribeLogger } from '../../src/observability/log-subscriber.ts'
-import { Metrics } from '../../src/observability/metrics.ts'
-import { subscribeMetrics } from '../../src/observability/metrics-subscriber.ts'
-import { TopologyRunner } from '../../src/runtime/topology-runner.ts'
-import { createKafka } from '../../src/sources/kafka/client.ts'
-import { MemoryStateStore } from '../../src/state/memory-store.ts'
-import { createRedisStore, type RedisStateStore } from '../../src/state/redis-store.ts'
+import {
+  createRedisStore,
+  Engine,
+  loadConfig,
+  MemoryStateStore,
+  type RedisStateStore,
+} from '../../src/index.ts'
 import type { Variant } from '../dataset.ts'
 import { benchTopology, type Stage } from '../topology.ts'
 import type { Worker } from './life.ts'
@@ -22,38 +19,27 @@ export interface TributaryParams {
 }
 
 /**
- * Tributary's runtime in this process, wired as `Engine.start` wires it (metrics and log
- * subscribers included, the HTTP server left out) with one difference: the state store is passed
- * in, so a run can use the in-memory twin and the Redis store's round trips can be counted.
- * The configuration is the project's own (TRIBUTARY_* env, topologies/environments/dev.json).
+ * Tributary's engine in this process through its public API (the HTTP server left out), with
+ * the state store passed in, so a run can use the in-memory twin and the Redis store's round trips
+ * can be counted. The configuration is the project's own (TRIBUTARY_* env,
+ * topologies/environments/dev.json).
  */
 export const tributary: Worker<TributaryParams> = async (p, life) => {
   const config = loadConfig({ env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } })
-  const ctx = new CliContext(config)
-  const logger = ctx.logger()
-  const metrics = new Metrics()
-  const events = new EngineEvents()
-  subscribeMetrics(events, metrics)
-  subscribeLogger(events, logger)
   // Only the full stage has state; the others run exactly as the engine would, with no store.
   const stateful = p.stage === 'full'
   const redis: RedisStateStore | null =
     stateful && p.store === 'redis' ? createRedisStore(config.redis.url) : null
-  const runner = new TopologyRunner({
-    topology: benchTopology(p),
+  const engine = new Engine({
     config,
-    kafka: createKafka(config, logger),
-    registry: ctx.registry(),
-    clickhouse: await ctx.clickhouse(),
-    metrics,
-    events,
-    logger,
+    topologies: [benchTopology(p)],
+    serveHttp: false,
     ...(stateful ? { stateStore: redis ?? new MemoryStateStore() } : {}),
   })
   life.ready()
-  await runner.start()
-  await Promise.race([life.stopped, runner.done])
-  await runner.stop()
-  await ctx.close()
+  await engine.start()
+  await Promise.race([life.stopped, engine.done])
+  await engine.stop()
+  await redis?.close()
   return { redisRoundTrips: redis?.roundTrips ?? null }
 }

@@ -1,23 +1,21 @@
+import type { TopicPartitionOffset } from '../records/partition.ts'
 import type { FlushResult, Sink } from '../sinks/sink.ts'
-
-export interface TopicPartitionOffset {
-  readonly topic: string
-  readonly partition: number
-  /** The next offset to read: last processed + 1, as Kafka commits it. */
-  readonly offset: string
-}
+import type { SaveOutcome } from './state-checkpoint.ts'
 
 export interface EpochSteps {
   /** Every sink the pipeline writes to; all are flushed before anything is committed. */
   readonly sinks: readonly Sink<never>[]
-  /** Persists operator state together with the offsets (the stateful layer); a no-op without state. */
-  readonly saveState: (offsets: readonly TopicPartitionOffset[]) => Promise<void>
+  /** Persists operator state together with the offsets (the stateful layer). */
+  readonly saveState: () => Promise<SaveOutcome>
+  /** Commits what this member still owns; returns the offsets committed. */
   readonly commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>
 }
 
 export interface EpochResult {
   readonly flushed: readonly FlushResult[]
-  readonly offsets: readonly TopicPartitionOffset[]
+  readonly state: SaveOutcome
+  /** The offsets committed: none when the state was deferred. */
+  readonly committed: readonly TopicPartitionOffset[]
 }
 
 /**
@@ -28,13 +26,18 @@ export interface EpochResult {
  *   3. commit the offsets to Kafka.
  * A crash between any two steps replays records whose rows are already written; the tables are
  * keyed by (topic, partition, offset), so the replay collapses under FINAL instead of duplicating.
+ * A rebalance defers step 2, and then step 3 too: offsets never run ahead of the state.
+ *
+ * Every sink's flush is called before the first await, so the sinks' contents are taken at the
+ * call: records added while the epoch lands belong to the next one.
  */
 export async function commitEpoch(
   steps: EpochSteps,
   offsets: readonly TopicPartitionOffset[],
 ): Promise<EpochResult> {
   const flushed = await Promise.all(steps.sinks.map((s) => s.flush()))
-  await steps.saveState(offsets)
-  if (offsets.length > 0) await steps.commitOffsets(offsets)
-  return { flushed, offsets }
+  const state = await steps.saveState()
+  if (state.outcome === 'deferred' || offsets.length === 0) return { flushed, state, committed: [] }
+  await steps.commitOffsets(offsets)
+  return { flushed, state, committed: offsets }
 }

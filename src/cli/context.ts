@@ -1,7 +1,8 @@
+import type { ClickHouse } from '../clickhouse/client.ts'
 import { loadConfig, type TributaryConfig } from '../config/config.ts'
 import { createLogger } from '../observability/logger.ts'
-import { confluentRegistry, type SchemaRegistry } from '../serde/registry.ts'
-import { type ClickHouse, createClickHouse } from '../sinks/clickhouse/client.ts'
+import { clients } from '../runtime/clients.ts'
+import type { SchemaRegistry } from '../serde/registry.ts'
 
 /** What commands share: the validated configuration and lazily made clients. */
 export class CliContext {
@@ -17,21 +18,11 @@ export class CliContext {
   }
 
   registry(): SchemaRegistry {
-    const r = this.config.registry
-    return confluentRegistry(
-      r.url,
-      r.username ? { username: r.username, password: r.password ?? '' } : undefined,
-    )
+    return clients.registry(this.config)
   }
 
   async clickhouse(): Promise<ClickHouse> {
-    this.ch ??= await createClickHouse(this.config.clickhouse.url, {
-      database: this.config.clickhouse.database,
-      env: {
-        TRIBUTARY_CLICKHOUSE_USER: this.config.clickhouse.username,
-        TRIBUTARY_CLICKHOUSE_PASSWORD: this.config.clickhouse.password,
-      },
-    })
+    this.ch ??= await clients.clickhouse(this.config)
     return this.ch
   }
 

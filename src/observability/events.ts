@@ -3,6 +3,7 @@
  * namespaced list (as kafkajs does for its instrumentation) so a typo is a type error, not a silent
  * listener that never fires.
  */
+import type { TopicPartition } from '../records/partition.ts'
 import type { CircuitState, Layer } from './labels.ts'
 
 export const ENGINE_EVENTS = {
@@ -17,14 +18,10 @@ export const ENGINE_EVENTS = {
   REBALANCE_ASSIGNED: 'rebalance.assigned',
   REBALANCE_REVOKED: 'rebalance.revoked',
   RECORD_DEAD_LETTERED: 'record.dead_lettered',
+  RECORDS_COUNTED: 'records.counted',
 } as const
 
 export type EngineEventName = (typeof ENGINE_EVENTS)[keyof typeof ENGINE_EVENTS]
-
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
 
 /** Payload per event. Offsets are strings because Kafka offsets are int64. */
 export interface EngineEventPayloads {
@@ -42,12 +39,36 @@ export interface EngineEventPayloads {
     records: number
     lastOffset: string
     durationMs: number
+    /** Records behind the partition's high watermark after this batch. */
+    lag: number
+    /** Records processed since the last epoch started. */
+    inFlight: number
   }
-  'sink.flush': { topology: string; table: string; layer: Layer; rows: number; durationMs: number }
+  'sink.flush': {
+    topology: string
+    table: string
+    layer: Layer
+    rows: number
+    durationMs: number
+    /** The oldest event time among the rows (epoch ms), null when unknown. */
+    oldestEventTime: number | null
+  }
   'sink.retry': { topology: string; target: string; attempt: number; delayMs: number; error: unknown }
   'circuit.state': { topology: string; target: string; state: CircuitState; previous: CircuitState }
   'checkpoint.start': { topology: string; checkpointId: string }
-  'checkpoint.end': { topology: string; checkpointId: string; durationMs: number; bytes: number }
+  'checkpoint.end': {
+    topology: string
+    checkpointId: string
+    durationMs: number
+    /** State bytes written; 0 when nothing was (stateless, or deferred). */
+    bytes: number
+    /** Offsets were committed (false while a rebalance defers state and offsets). */
+    committed: boolean
+    /** Dedup keys held over all owned partitions; null for a stateless topology. */
+    stateKeys: number | null
+    openWindows: [gold: string, windows: number][]
+    watermarks: { partition: number; lagMs: number }[]
+  }
   'checkpoint.restore': { topology: string; checkpointId: string | null; durationMs: number; keys: number }
   'rebalance.assigned': { topology: string; partitions: TopicPartition[] }
   'rebalance.revoked': { topology: string; partitions: TopicPartition[] }
@@ -62,6 +83,23 @@ export interface EngineEventPayloads {
     firstOffset: string
     message: string
   }
+  /** Per batch: how many records each operator saw, as differences since the previous event. */
+  'records.counted': {
+    topology: string
+    counts: RecordCounts
+    /** Rule name -> failures since the previous event. */
+    ruleFailures: [rule: string, n: number][]
+  }
+}
+
+/** The pipeline's counters (`PipelineStats`); records in are counted at the source (batch start). */
+export interface RecordCounts {
+  decoded: number
+  rejectedDecode: number
+  rejectedValidate: number
+  valid: number
+  duplicates: number
+  late: number
 }
 
 // Fails to compile if the name list and the payload map drift apart.

@@ -1,8 +1,6 @@
 /**
- * Feeds the metrics that follow from engine events. Record counts are not here: the runtime calls
- * `Metrics.records` per operator directly, since those happen where no event is emitted.
- * Whatever this covers (retries, dead letters, latencies, circuit, checkpoints) the runtime should
- * not also record by hand, or it counts twice.
+ * The one path into the metrics: every metric is fed here, from engine events, and nowhere else
+ * (test/observability/events.test.ts holds the code to that).
  */
 import { ENGINE_EVENTS as E, type EngineEvents } from './events.ts'
 import type { Metrics } from './metrics.ts'
@@ -10,19 +8,45 @@ import type { Metrics } from './metrics.ts'
 /** Returns a function that removes every subscription it made. */
 export function subscribeMetrics(events: EngineEvents, metrics: Metrics): () => void {
   const offs = [
-    events.on(E.CONSUMER_BATCH_END, (p) => metrics.batchDuration(p.topology, 'consume', p.durationMs / 1000)),
-    events.on(E.SINK_FLUSH, (p) => metrics.sinkLatency(p.topology, p.table, p.durationMs / 1000)),
+    events.on(E.CONSUMER_BATCH_START, (p) =>
+      metrics.records(p.topology, 'source', 'bronze', 'in', p.records),
+    ),
+    events.on(E.CONSUMER_BATCH_END, (p) => {
+      metrics.batchDuration(p.topology, 'process', p.durationMs / 1000)
+      metrics.consumerLag(p.topology, p.topic, p.partition, p.lag)
+      metrics.inFlight(p.topology, p.inFlight)
+    }),
+    events.on(E.SINK_FLUSH, (p) => {
+      metrics.sinkLatency(p.topology, p.table, p.durationMs / 1000)
+      if (p.oldestEventTime !== null) metrics.eventTimeLag(p.topology, p.layer, p.oldestEventTime)
+    }),
     events.on(E.SINK_RETRY, (p) => metrics.retries(p.topology, p.target)),
     events.on(E.CIRCUIT_STATE, (p) => metrics.circuitState(p.topology, p.target, p.state)),
+    events.on(E.CHECKPOINT_START, (p) => metrics.inFlight(p.topology, 0)),
     events.on(E.CHECKPOINT_END, (p) => {
       metrics.checkpointDuration(p.topology, p.durationMs / 1000)
-      metrics.checkpointSize(p.topology, p.bytes)
+      if (p.bytes > 0) metrics.checkpointSize(p.topology, p.bytes)
+      if (p.committed) metrics.lastCommit(p.topology)
+      if (p.stateKeys !== null) metrics.stateKeys(p.topology, 'dedup', p.stateKeys)
+      for (const [gold, n] of p.openWindows) metrics.openWindows(p.topology, gold, n)
+      for (const w of p.watermarks) metrics.watermarkLag(p.topology, w.partition, w.lagMs / 1000)
     }),
     events.on(E.CHECKPOINT_RESTORE, (p) => metrics.restoreDuration(p.topology, p.durationMs / 1000)),
     events.on(E.REBALANCE_REVOKED, (p) => {
       for (const tp of p.partitions) metrics.forgetPartition(p.topology, tp.topic, tp.partition)
     }),
     events.on(E.RECORD_DEAD_LETTERED, (p) => metrics.deadLetters(p.topology, p.stage, p.reasonCode, p.count)),
+    events.on(E.RECORDS_COUNTED, ({ topology: t, counts: d, ruleFailures }) => {
+      if (d.decoded) metrics.records(t, 'decode', 'silver', 'out', d.decoded)
+      if (d.rejectedDecode) metrics.records(t, 'decode', 'quarantine', 'dead_lettered', d.rejectedDecode)
+      if (d.rejectedValidate) metrics.records(t, 'validate', 'quarantine', 'invalid', d.rejectedValidate)
+      if (d.valid) metrics.records(t, 'validate', 'silver', 'out', d.valid)
+      if (d.duplicates) metrics.records(t, 'dedup', 'silver', 'duplicate', d.duplicates)
+      if (d.late) metrics.records(t, 'window', 'gold', 'late', d.late)
+      const validated = d.valid + d.rejectedDecode + d.rejectedValidate
+      if (validated > 0) metrics.quality(t, d.valid, validated)
+      for (const [rule, n] of ruleFailures) metrics.ruleFailures(t, rule, n)
+    }),
   ]
   return () => {
     for (const off of offs) off()

@@ -1,9 +1,9 @@
 import type { OperatorFunction } from 'rxjs'
 import { DecodeError } from '../errors/tributary-error.ts'
+import type { Envelope, KafkaRecord } from '../records/record.ts'
+import type { Rejection } from '../records/rejection.ts'
+import type { PipelineStats } from '../records/stats.ts'
 import type { ValueSerde } from '../serde/format.ts'
-import type { Envelope, KafkaRecord } from '../topology/record.ts'
-import type { Rejection } from '../topology/rejection.ts'
-import type { PipelineStats } from '../topology/stats.ts'
 import { operator } from './operator.ts'
 
 export interface DecodeOptions<T> {
@@ -24,7 +24,6 @@ export function decode<T>(opts: DecodeOptions<T>): OperatorFunction<KafkaRecord,
     reject({ source, topology, stage: 'decode', code, reason, rules: [] })
   }
   return operator((emit) => (record) => {
-    stats.in++
     if (record.value !== null && record.value.length > maxPayloadBytes) {
       fail(record, 'OVERSIZED_PAYLOAD', `payload of ${record.value.length} bytes exceeds ${maxPayloadBytes}`)
       return

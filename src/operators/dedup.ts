@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs'
+import type { Envelope } from '../records/record.ts'
+import type { PipelineStats } from '../records/stats.ts'
 import type { PartitionStates } from '../state/partition-states.ts'
-import type { Envelope } from '../topology/record.ts'
-import type { PipelineStats } from '../topology/stats.ts'
 import { operator } from './operator.ts'
 
 export interface DedupOptions<T> {

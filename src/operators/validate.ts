@@ -1,9 +1,9 @@
 import type { OperatorFunction } from 'rxjs'
+import type { Envelope } from '../records/record.ts'
+import type { Rejection } from '../records/rejection.ts'
+import type { PipelineStats } from '../records/stats.ts'
 import { conformer } from '../schema/conform.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
-import type { Envelope } from '../topology/record.ts'
-import type { Rejection } from '../topology/rejection.ts'
-import type { PipelineStats } from '../topology/stats.ts'
 import { compileRules, type Rules } from '../validation/rules.ts'
 import { operator } from './operator.ts'
 

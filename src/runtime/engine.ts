@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { ClickHouse } from '../clickhouse/client.ts'
 import type { TributaryConfig } from '../config/config.ts'
 import { EngineEvents } from '../observability/events.ts'
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts'
@@ -6,10 +7,9 @@ import { subscribeLogger } from '../observability/log-subscriber.ts'
 import { createLogger } from '../observability/logger.ts'
 import { Metrics } from '../observability/metrics.ts'
 import { subscribeMetrics } from '../observability/metrics-subscriber.ts'
-import { confluentRegistry } from '../serde/registry.ts'
-import { type ClickHouse, createClickHouse } from '../sinks/clickhouse/client.ts'
-import { createKafka } from '../sources/kafka/client.ts'
+import type { StateStore } from '../state/state-store.ts'
 import type { AnyTopology } from '../topology/define.ts'
+import { clients } from './clients.ts'
 import { TopologyRunner } from './topology-runner.ts'
 
 export interface EngineOptions {
@@ -18,6 +18,12 @@ export interface EngineOptions {
   readonly logger?: Logger
   /** Serve /metrics, /healthz, /readyz (default true). */
   readonly serveHttp?: boolean
+  /**
+   * Where stateful topologies keep their state (default: Redis at `redis.url`, one client per
+   * topology). A given store is shared by every topology (keys carry the topology's name) and
+   * left open when the engine stops: it is the caller's.
+   */
+  readonly stateStore?: StateStore
 }
 
 /**
@@ -60,20 +66,9 @@ export class Engine {
       })
       this.logger.info({ port: this.http.port }, 'serving /metrics, /healthz, /readyz')
     }
-    this.clickhouse = await createClickHouse(config.clickhouse.url, {
-      database: config.clickhouse.database,
-      env: {
-        TRIBUTARY_CLICKHOUSE_USER: config.clickhouse.username,
-        TRIBUTARY_CLICKHOUSE_PASSWORD: config.clickhouse.password,
-      },
-    })
-    const kafka = createKafka(config, this.logger)
-    const registry = confluentRegistry(
-      config.registry.url,
-      config.registry.username
-        ? { username: config.registry.username, password: config.registry.password ?? '' }
-        : undefined,
-    )
+    this.clickhouse = await clients.clickhouse(config)
+    const kafka = clients.kafka(config, this.logger)
+    const registry = clients.registry(config)
     for (const topology of this.options.topologies) {
       const runner = new TopologyRunner({
         topology,
@@ -81,9 +76,9 @@ export class Engine {
         kafka,
         registry,
         clickhouse: this.clickhouse,
-        metrics: this.metrics,
         events: this.events,
         logger: this.logger,
+        ...(this.options.stateStore ? { stateStore: this.options.stateStore } : {}),
       })
       this.runners.push(runner)
       await runner.start()

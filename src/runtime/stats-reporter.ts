@@ -1,15 +1,17 @@
-import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
-import type { Metrics } from '../observability/metrics.ts'
-import type { PipelineStats } from '../topology/stats.ts'
+import { ENGINE_EVENTS, type EngineEvents, type RecordCounts } from '../observability/events.ts'
+import type { PipelineStats } from '../records/stats.ts'
 
-/** Turns the pipeline's plain counters into metric increments, once per batch, by difference. */
+const COUNTED = ['decoded', 'rejectedDecode', 'rejectedValidate', 'valid', 'duplicates', 'late'] as const
+
+/**
+ * Turns the pipeline's plain counters into events, once per batch, by difference: what each
+ * operator counted, rule failures, and dead letters per reason code.
+ */
 export class StatsReporter {
   private readonly topology: string
   private readonly stats: PipelineStats
-  private readonly metrics: Metrics
   private readonly events: EngineEvents
-  private last = {
-    in: 0,
+  private last: RecordCounts = {
     decoded: 0,
     rejectedDecode: 0,
     rejectedValidate: 0,
@@ -17,67 +19,50 @@ export class StatsReporter {
     duplicates: 0,
     late: 0,
   }
-  private lastRules = new Map<string, number>()
-  private lastCodes = new Map<string, number>()
+  private readonly lastRules = new Map<string, number>()
+  private readonly lastCodes = new Map<string, number>()
 
-  constructor(topology: string, stats: PipelineStats, metrics: Metrics, events: EngineEvents) {
+  constructor(topology: string, stats: PipelineStats, events: EngineEvents) {
     this.topology = topology
     this.stats = stats
-    this.metrics = metrics
     this.events = events
   }
 
   report(): void {
     const s = this.stats
-    const d = {
-      in: s.in - this.last.in,
-      decoded: s.decoded - this.last.decoded,
-      rejectedDecode: s.rejectedDecode - this.last.rejectedDecode,
-      rejectedValidate: s.rejectedValidate - this.last.rejectedValidate,
-      valid: s.valid - this.last.valid,
-      duplicates: s.duplicates - this.last.duplicates,
-      late: s.late - this.last.late,
-    }
-    this.last = {
-      in: s.in,
-      decoded: s.decoded,
-      rejectedDecode: s.rejectedDecode,
-      rejectedValidate: s.rejectedValidate,
-      valid: s.valid,
-      duplicates: s.duplicates,
-      late: s.late,
-    }
     const t = this.topology
-    const m = this.metrics
-    if (d.in) m.records(t, 'source', 'bronze', 'in', d.in)
-    if (d.decoded) m.records(t, 'decode', 'silver', 'out', d.decoded)
-    if (d.rejectedDecode) m.records(t, 'decode', 'quarantine', 'dead_lettered', d.rejectedDecode)
-    if (d.rejectedValidate) m.records(t, 'validate', 'quarantine', 'invalid', d.rejectedValidate)
-    if (d.valid) m.records(t, 'validate', 'silver', 'out', d.valid)
-    if (d.duplicates) m.records(t, 'dedup', 'silver', 'duplicate', d.duplicates)
-    if (d.late) m.records(t, 'window', 'gold', 'late', d.late)
-    if (d.valid + d.rejectedDecode + d.rejectedValidate > 0)
-      m.quality(t, d.valid, d.valid + d.rejectedDecode + d.rejectedValidate)
-    for (const [rule, n] of s.ruleFailures) {
-      const delta = n - (this.lastRules.get(rule) ?? 0)
-      if (delta > 0) m.ruleFailures(t, rule, delta)
-      this.lastRules.set(rule, n)
+    const counts = { ...this.last }
+    let any = false
+    for (const k of COUNTED) {
+      counts[k] = s[k] - this.last[k]
+      this.last[k] = s[k]
+      if (counts[k] !== 0) any = true
     }
-    for (const [code, n] of s.rejectCodes) {
-      const delta = n - (this.lastCodes.get(code) ?? 0)
-      if (delta > 0) {
-        this.events.emit(ENGINE_EVENTS.RECORD_DEAD_LETTERED, {
-          topology: t,
-          stage: code === 'RULES_FAILED' ? 'validate' : 'decode',
-          reasonCode: code,
-          count: delta,
-          topic: '',
-          partition: -1,
-          firstOffset: '',
-          message: code,
-        })
-      }
-      this.lastCodes.set(code, n)
+    const ruleFailures = deltas(s.ruleFailures, this.lastRules)
+    if (any || ruleFailures.length > 0)
+      this.events.emit(ENGINE_EVENTS.RECORDS_COUNTED, { topology: t, counts, ruleFailures })
+    for (const [code, count] of deltas(s.rejectCodes, this.lastCodes)) {
+      this.events.emit(ENGINE_EVENTS.RECORD_DEAD_LETTERED, {
+        topology: t,
+        stage: code === 'RULES_FAILED' ? 'validate' : 'decode',
+        reasonCode: code,
+        count,
+        topic: '',
+        partition: -1,
+        firstOffset: '',
+        message: code,
+      })
     }
   }
+}
+
+/** The positive differences of `now` against `last`, which it updates. */
+function deltas(now: ReadonlyMap<string, number>, last: Map<string, number>): [string, number][] {
+  const out: [string, number][] = []
+  for (const [k, n] of now) {
+    const d = n - (last.get(k) ?? 0)
+    if (d > 0) out.push([k, d])
+    last.set(k, n)
+  }
+  return out
 }

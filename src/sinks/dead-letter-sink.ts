@@ -1,5 +1,5 @@
 import type { Message, Producer } from 'kafkajs'
-import type { Rejection } from '../topology/rejection.ts'
+import type { Rejection } from '../records/rejection.ts'
 import { sendChunked } from './kafka/send-chunked.ts'
 import type { FlushResult, Sink } from './sink.ts'
 

@@ -1,5 +1,5 @@
-import { partitionKey } from '../state/partition-states.ts'
-import type { KafkaRecord } from '../topology/record.ts'
+import { partitionKey } from '../records/partition.ts'
+import type { KafkaRecord } from '../records/record.ts'
 
 export interface PartitionRange {
   readonly topic: string

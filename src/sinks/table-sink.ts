@@ -1,5 +1,5 @@
-import type { KafkaRecord } from '../topology/record.ts'
-import { type InsertBody, type InsertFormat, JSON_EACH_ROW } from './clickhouse/insert-body.ts'
+import { type InsertBody, type InsertFormat, JSON_EACH_ROW } from '../clickhouse/insert-body.ts'
+import type { KafkaRecord } from '../records/record.ts'
 import { type PartitionRange, PartitionTally } from './partition-tally.ts'
 import { RowBuffer } from './row-buffer.ts'
 import type { FlushResult, Sink } from './sink.ts'

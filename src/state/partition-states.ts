@@ -1,14 +1,5 @@
+import { parsePartitionKey, partitionKey } from '../records/partition.ts'
 import { emptyChanges, type PartitionChanges, type PartitionState } from './state-store.ts'
-
-/** One key per input partition, for every per-partition map (state, offsets, windows, tallies). */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
-
-export function parsePartitionKey(key: string): { topic: string; partition: number } {
-  const at = key.lastIndexOf('\u0000')
-  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
-}
 
 const tp = partitionKey
 

@@ -1,15 +1,15 @@
+import { buildPipeline, type Pipeline } from '../pipeline/pipeline.ts'
+import type { Envelope, KafkaRecord } from '../records/record.ts'
+import type { Rejection } from '../records/rejection.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import { bindFormat } from '../serde/bind.ts'
 import { memoryRegistry, type SchemaRegistry } from '../serde/registry.ts'
-import type { GoldRow } from '../sinks/clickhouse/gold.ts'
 import { MemorySink } from '../sinks/memory-sink.ts'
 import { PartitionStates } from '../state/partition-states.ts'
 import type { Topology } from '../topology/define.ts'
-import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
-import type { Envelope, KafkaRecord } from '../topology/record.ts'
-import type { Rejection } from '../topology/rejection.ts'
 import { mergeAll, resultAll } from '../windows/aggregations.ts'
 import { keyValues } from '../windows/gold.ts'
+import type { GoldRow } from '../windows/gold-row.ts'
 
 /** One merged gold row, as the `gold_<name>` view shows it. */
 export interface GoldResult {

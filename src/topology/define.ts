@@ -1,11 +1,12 @@
 import type { OperatorFunction } from 'rxjs'
 import { ConfigError } from '../errors/tributary-error.ts'
+import type { Envelope } from '../records/record.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueFormat } from '../serde/format.ts'
 import type { Rules } from '../validation/rules.ts'
 import type { Duration } from '../windows/durations.ts'
 import { checkGold, type GoldDeclaration, type WatermarkDeclaration, watermarkMs } from '../windows/gold.ts'
-import type { Envelope } from './record.ts'
+import { tableNames } from './table-names.ts'
 
 /**
  * A topology is a value: it names its inputs, checks and outputs and does no I/O. `tributary run`
@@ -143,11 +144,11 @@ export function defineTopology<S extends RecordSchema>(
     definition,
     deadLetterTopic: definition.deadLetterTopic ?? `${name}.dlq`,
     tables: {
-      ...(bronze ? { bronze: `bronze_${entity}` } : {}),
-      ...(silver ? { silver: `silver_${entity}` } : {}),
-      quarantine: `quarantine_${entity}`,
-      ...(gold.length > 0 ? { late: `late_${entity}` } : {}),
-      gold: gold.map((g) => `gold_${g.name}`),
+      ...(bronze ? { bronze: tableNames.bronze(entity) } : {}),
+      ...(silver ? { silver: tableNames.silver(entity) } : {}),
+      quarantine: tableNames.quarantine(entity),
+      ...(gold.length > 0 ? { late: tableNames.late(entity) } : {}),
+      gold: gold.map((g) => tableNames.gold(g.name)),
     },
   }
 }

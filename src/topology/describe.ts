@@ -1,4 +1,6 @@
 import type { Topology } from './define.ts'
+import { planOf } from './plan.ts'
+import { tableNames } from './table-names.ts'
 
 interface Graph {
   nodes: { id: string; label: string; kind: 'topic' | 'operator' | 'table' }[]
@@ -13,50 +15,44 @@ export function topologyGraph(t: Topology): Graph {
     g.nodes.push({ id, label, kind })
     return id
   }
-  const decode = node(
-    'decode',
-    `decode (${def.source.format.kind} ${def.source.format.schema.name})`,
-    'operator',
-  )
-  for (const topic of def.source.topics) {
-    const id = node(`topic_${topic}`, `topic ${topic}`, 'topic')
-    g.edges.push({ from: id, to: decode })
-    if (t.tables.bronze) {
-      if (!g.nodes.some((n) => n.id === 'bronze')) node('bronze', t.tables.bronze, 'table')
-      g.edges.push({ from: id, to: 'bronze', label: 'raw' })
+  const plan = planOf(t)
+  const topics = def.source.topics.map((topic) => node(`topic_${topic}`, `topic ${topic}`, 'topic'))
+  if (t.tables.bronze) {
+    node('bronze', t.tables.bronze, 'table')
+    for (const id of topics) g.edges.push({ from: id, to: 'bronze', label: 'raw' })
+  }
+  let last: string | undefined
+  const quarantine = `${t.tables.quarantine} + topic ${t.deadLetterTopic}`
+  for (const [i, step] of plan.steps.entries()) {
+    const id =
+      step.kind === 'decode'
+        ? node('decode', `decode (${def.source.format.kind} ${def.source.format.schema.name})`, 'operator')
+        : step.kind === 'validate'
+          ? node(
+              'validate',
+              `validate (${def.source.format.kind === 'json' ? 'schema + ' : ''}${step.rules.length} rules)`,
+              'operator',
+            )
+          : step.kind === 'dedup'
+            ? node('dedup', `dedup ${step.dedup.name} (retention ${step.dedup.retention})`, 'operator')
+            : node(`transform_${i}`, step.step.name, 'operator')
+    if (last === undefined) for (const topic of topics) g.edges.push({ from: topic, to: id })
+    else g.edges.push({ from: last, to: id })
+    if (step.kind === 'decode' || step.kind === 'validate') {
+      if (!g.nodes.some((n) => n.id === 'quarantine')) node('quarantine', quarantine, 'table')
+      g.edges.push({ from: id, to: 'quarantine', label: step.kind === 'decode' ? 'undecodable' : 'invalid' })
     }
-  }
-  const ruleNames = [
-    ...Object.entries(def.rules?.fields ?? {}).flatMap(([f, rs]) =>
-      ((rs ?? []) as readonly { name: string }[]).map((r) => `${f}.${r.name}`),
-    ),
-    ...(def.rules?.checks ?? []).map((r) => r.name),
-  ]
-  const validate = node(
-    'validate',
-    `validate (${def.source.format.kind === 'json' ? 'schema + ' : ''}${ruleNames.length} rules)`,
-    'operator',
-  )
-  g.edges.push({ from: decode, to: validate })
-  const quarantine = node('quarantine', `${t.tables.quarantine} + topic ${t.deadLetterTopic}`, 'table')
-  g.edges.push({ from: decode, to: quarantine, label: 'undecodable' })
-  g.edges.push({ from: validate, to: quarantine, label: 'invalid' })
-  let last = validate
-  if (def.dedup) {
-    const id = node('dedup', `dedup ${def.dedup.name} (retention ${def.dedup.retention})`, 'operator')
-    g.edges.push({ from: last, to: id })
     last = id
   }
-  for (const [i, step] of (def.transform ?? []).entries()) {
-    const id = node(`transform_${i}`, step.name, 'operator')
-    g.edges.push({ from: last, to: id })
-    last = id
+  if (last === undefined) {
+    if (t.tables.silver) node('silver', t.tables.silver, 'table')
+    return g
   }
   if (t.tables.silver) {
     node('silver', t.tables.silver, 'table')
     g.edges.push({ from: last, to: 'silver', label: 'valid' })
   }
-  for (const gold of def.gold ?? []) {
+  for (const gold of plan.gold) {
     const w = gold.window
     const size =
       w.kind === 'session'
@@ -72,7 +68,7 @@ export function topologyGraph(t: Topology): Graph {
     g.edges.push({ from: last, to: id })
     g.edges.push({
       from: id,
-      to: node(`gold_${gold.name}`, `gold_${gold.name}`, 'table'),
+      to: node(`gold_${gold.name}`, tableNames.gold(gold.name), 'table'),
       label: Object.keys(gold.aggregate).join(', '),
     })
     if (t.tables.late) {

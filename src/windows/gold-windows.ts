@@ -10,12 +10,14 @@
  * emission of a window, and a replay that writes a row again writes it with the same version and
  * the same values, so ReplacingMergeTree keeps the right one whichever copy lands last.
  */
-import type { GoldRow } from '../sinks/clickhouse/gold.ts'
-import { type PartitionStates, partitionKey as pid } from '../state/partition-states.ts'
+
+import { partitionKey as pid } from '../records/partition.ts'
+import type { Envelope } from '../records/record.ts'
+import type { PipelineStats } from '../records/stats.ts'
+import type { PartitionStates } from '../state/partition-states.ts'
 import type { PartitionState } from '../state/state-store.ts'
-import type { Envelope } from '../topology/record.ts'
-import type { PipelineStats } from '../topology/stats.ts'
 import { type GoldDeclaration, groupKeyOf } from './gold.ts'
+import type { GoldRow } from './gold-row.ts'
 import { WatermarkTracker } from './watermark.ts'
 import { snapshotFromChanges, WindowAggregator } from './window-store.ts'
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { globSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ENGINE_EVENTS, type EngineEventName, EngineEvents } from '../../src/observability/events.ts'
 import { subscribeLogger } from '../../src/observability/log-subscriber.ts'
@@ -18,10 +19,14 @@ test('the event list is the fixed, namespaced set', () => {
     'rebalance.assigned',
     'rebalance.revoked',
     'record.dead_lettered',
+    'records.counted',
     'sink.flush',
     'sink.retry',
   ])
 })
+
+/** A checkpoint.end's fields beyond its id, duration and size. */
+const landed = { committed: true, stateKeys: null, openWindows: [], watermarks: [] }
 
 test('listeners get the payload in subscription order and stop after unsubscribing', () => {
   const events = new EngineEvents()
@@ -31,7 +36,13 @@ test('listeners get the payload in subscription order and stop after unsubscribi
   events.emit('checkpoint.start', { topology: 'orders', checkpointId: 'c1' })
   off()
   events.emit('checkpoint.start', { topology: 'orders', checkpointId: 'c2' })
-  events.emit('checkpoint.end', { topology: 'orders', checkpointId: 'c2', durationMs: 1, bytes: 1 })
+  events.emit('checkpoint.end', {
+    topology: 'orders',
+    checkpointId: 'c2',
+    ...landed,
+    durationMs: 1,
+    bytes: 1,
+  })
   assert.deepEqual(seen, ['a:c1', 'b:c1', 'b:c2'])
 })
 
@@ -49,6 +60,7 @@ test('a throwing listener is reported and does not stop the others or the emitte
     layer: 'gold',
     rows: 3,
     durationMs: 5,
+    oldestEventTime: null,
   })
   assert.equal(after, 1)
   assert.equal(reported.length, 1)
@@ -85,6 +97,7 @@ test('subscribeMetrics turns events into metrics, and its unsubscribe stops them
     layer: 'silver',
     rows: 10,
     durationMs: 300,
+    oldestEventTime: null,
   })
   events.emit('consumer.batch.end', {
     topology: t,
@@ -93,10 +106,30 @@ test('subscribeMetrics turns events into metrics, and its unsubscribe stops them
     records: 10,
     lastOffset: '27',
     durationMs: 20,
+    lag: 9,
+    inFlight: 10,
   })
-  events.emit('checkpoint.end', { topology: t, checkpointId: 'c1', durationMs: 200, bytes: 5000 })
+  events.emit('checkpoint.end', {
+    topology: t,
+    checkpointId: 'c1',
+    durationMs: 200,
+    bytes: 5000,
+    committed: true,
+    stateKeys: 12,
+    openWindows: [['revenue', 3]],
+    watermarks: [{ partition: 0, lagMs: 1500 }],
+  })
   events.emit('checkpoint.restore', { topology: t, checkpointId: 'c1', durationMs: 3000, keys: 10 })
-  metrics.consumerLag(t, 'orders.v1', 2, 9)
+  events.emit('consumer.batch.end', {
+    topology: t,
+    topic: 'orders.v1',
+    partition: 2,
+    records: 1,
+    lastOffset: '5',
+    durationMs: 1,
+    lag: 9,
+    inFlight: 11,
+  })
   events.emit('rebalance.revoked', { topology: t, partitions: [{ topic: 'orders.v1', partition: 2 }] })
   off()
   events.emit('sink.retry', {
@@ -122,7 +155,11 @@ test('subscribeMetrics turns events into metrics, and its unsubscribe stops them
     sample(text, 'tributary_sink_latency_seconds_sum', { topology: t, table: 'silver_orders' }),
     0.3,
   )
-  assert.equal(sample(text, 'tributary_batch_duration_seconds_sum', { topology: t, stage: 'consume' }), 0.02)
+  assert.equal(sample(text, 'tributary_batch_duration_seconds_sum', { topology: t, stage: 'process' }), 0.021)
+  assert.equal(sample(text, 'tributary_consumer_lag', { topology: t, topic: 'orders.v1', partition: '0' }), 9)
+  assert.equal(sample(text, 'tributary_state_keys', { topology: t, store: 'dedup' }), 12)
+  assert.equal(sample(text, 'tributary_open_windows', { topology: t, window: 'revenue' }), 3)
+  assert.equal(sample(text, 'tributary_watermark_lag_seconds', { topology: t, partition: '0' }), 1.5)
   assert.equal(sample(text, 'tributary_checkpoint_duration_seconds_sum', { topology: t }), 0.2)
   assert.equal(sample(text, 'tributary_checkpoint_size_bytes_sum', { topology: t }), 5000)
   assert.equal(sample(text, 'tributary_restore_duration_seconds_sum', { topology: t }), 3)
@@ -185,4 +222,59 @@ test('subscribeLogger writes dead letters and retries as warnings tagged with th
   assert.equal(logged[1]?.event, 'sink.retry')
   assert.equal(logged[1]?.err?.message, 'ECONNREFUSED')
   assert.equal(logged[1]?.attempt, 3)
+})
+
+test('records.counted feeds the per-operator record counters, quality and rule failures', async () => {
+  const events = new EngineEvents()
+  const metrics = new Metrics({ defaultMetrics: false })
+  subscribeMetrics(events, metrics)
+  const t = 'orders'
+  events.emit('consumer.batch.start', {
+    topology: t,
+    topic: 'o',
+    partition: 0,
+    records: 10,
+    firstOffset: '0',
+  })
+  events.emit('records.counted', {
+    topology: t,
+    counts: { decoded: 9, rejectedDecode: 1, rejectedValidate: 2, valid: 7, duplicates: 1, late: 0 },
+    ruleFailures: [['amount.positive', 2]],
+  })
+  const text = await metrics.text()
+  const records = (operator: string, layer: string, outcome: string) =>
+    sample(text, 'tributary_records_total', { topology: t, operator, layer, outcome })
+  assert.equal(records('source', 'bronze', 'in'), 10)
+  assert.equal(records('validate', 'silver', 'out'), 7)
+  assert.equal(records('validate', 'quarantine', 'invalid'), 2)
+  assert.equal(records('dedup', 'silver', 'duplicate'), 1)
+  assert.equal(sample(text, 'tributary_rule_failures_total', { topology: t, rule: 'amount.positive' }), 2)
+})
+
+/** Every .ts file under src/, with its text. */
+function sources(): { file: string; text: string }[] {
+  return globSync('src/**/*.ts').map((file) => ({ file, text: readFileSync(file, 'utf8') }))
+}
+
+test('every declared event is emitted somewhere in src/', () => {
+  const code = sources()
+    .filter((s) => !s.file.endsWith('observability/events.ts'))
+    .map((s) => s.text)
+    .join('\n')
+  const silent = Object.keys(ENGINE_EVENTS).filter(
+    (key) => !new RegExp(`emit\\(\\s*ENGINE_EVENTS\\.${key}\\b`).test(code),
+  )
+  assert.deepEqual(silent, [])
+})
+
+test('metrics are fed through events only: no file but the subscriber calls a Metrics method', () => {
+  // `text` is the scrape, the one read.
+  const methods = Object.getOwnPropertyNames(Metrics.prototype).filter(
+    (m) => !['constructor', 'text'].includes(m),
+  )
+  const calls = new RegExp(`\\bmetrics\\??\\.(${methods.join('|')})\\(`, 'g')
+  const offenders = sources()
+    .filter((s) => !s.file.endsWith('observability/metrics-subscriber.ts'))
+    .flatMap((s) => [...s.text.matchAll(calls)].map((m) => `${s.file}: ${m[0]}`))
+  assert.deepEqual(offenders, [])
 })

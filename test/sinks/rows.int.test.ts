@@ -1,16 +1,16 @@
 // Integration: ClickHouse server (TRIBUTARY_CLICKHOUSE_URL, from `npm run stack:up`) and chDB in-process.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { ClickHouse } from '../../src/sinks/clickhouse/client.ts'
+import type { ClickHouse } from '../../src/clickhouse/client.ts'
+import type { KafkaRecord } from '../../src/records/record.ts'
+import type { Rejection } from '../../src/records/rejection.ts'
 import { bronzeTable, quarantineTable } from '../../src/sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../../src/sinks/clickhouse/ensure-table.ts'
 import { readTimestamp } from '../../src/sinks/clickhouse/types.ts'
 import { RowBuffer } from '../../src/sinks/row-buffer.ts'
 import { bronzeRows, rejectionRows } from '../../src/sinks/rows.ts'
 import type { RowEncoder } from '../../src/sinks/table-sink.ts'
-import type { KafkaRecord } from '../../src/topology/record.ts'
-import type { Rejection } from '../../src/topology/rejection.ts'
-import { dropTables, ENGINES, uniqueSuffix } from './clickhouse/engines.ts'
+import { dropTables, ENGINES, uniqueSuffix } from '../clickhouse/engines.ts'
 
 const NOW = 1_700_000_001_234
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { PartitionStates, partitionKey } from '../../src/state/partition-states.ts'
+import { partitionKey } from '../../src/records/partition.ts'
+import { PartitionStates } from '../../src/state/partition-states.ts'
 
 const fresh = () => ({ offset: null, dedup: new Map(), kv: new Map(), meta: {} })
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { CliContext } from '../../src/cli/context.ts'
+import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import { loadConfig, type TributaryConfig } from '../../src/config/config.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import type { ClickHouse } from '../../src/sinks/clickhouse/client.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
 import type { AnyTopology } from '../../src/topology/define.ts'
 

@@ -14,15 +14,15 @@ import {
   TopologyTestDriver,
   tumbling,
 } from '../../src/index.ts'
+import { buildPipeline } from '../../src/pipeline/pipeline.ts'
+import type { KafkaRecord } from '../../src/records/record.ts'
 import { bindFormat } from '../../src/serde/bind.ts'
 import { memoryRegistry } from '../../src/serde/registry.ts'
-import type { GoldRow } from '../../src/sinks/clickhouse/gold.ts'
 import { MemorySink } from '../../src/sinks/memory-sink.ts'
 import { MemoryStateStore } from '../../src/state/memory-store.ts'
 import { PartitionStates } from '../../src/state/partition-states.ts'
-import { buildPipeline } from '../../src/topology/pipeline.ts'
-import type { KafkaRecord } from '../../src/topology/record.ts'
 import type { GoldDeclaration } from '../../src/windows/gold.ts'
+import type { GoldRow } from '../../src/windows/gold-row.ts'
 
 const saleSchema = defineSchema({
   type: 'record',

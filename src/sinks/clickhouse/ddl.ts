@@ -4,9 +4,11 @@
  * re-delivered after a crash (at-least-once from Kafka) collapses to one row per offset under
  * FINAL, which is what makes the pipeline effectively-once.
  */
+
+import type { Features } from '../../clickhouse/features.ts'
+import { assertPlainName, quoteIdent, quoteTable } from '../../clickhouse/identifiers.ts'
 import type { RecordSchema } from '../../schema/types.ts'
-import type { Features } from './features.ts'
-import { assertPlainName, quoteIdent, quoteTable } from './identifiers.ts'
+import { tableNames } from '../../topology/table-names.ts'
 import { type Column, schemaColumns, timestampType } from './types.ts'
 
 export interface TableSpec {
@@ -58,7 +60,7 @@ function rawRecordColumns(): Column[] {
 
 export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
   return {
-    name: `bronze_${assertPlainName('entity', entity)}`,
+    name: tableNames.bronze(assertPlainName('entity', entity)),
     columns: [...lineageColumns(f), ...rawRecordColumns(), { name: '_schema_id', type: 'Nullable(Int32)' }],
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
@@ -76,7 +78,7 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
     }
   }
   return {
-    name: `silver_${assertPlainName('entity', entity)}`,
+    name: tableNames.silver(assertPlainName('entity', entity)),
     columns: [...fields, ...lineage],
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
@@ -86,7 +88,7 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
 
 export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
   return {
-    name: `quarantine_${assertPlainName('entity', entity)}`,
+    name: tableNames.quarantine(assertPlainName('entity', entity)),
     columns: [
       ...lineageColumns(f),
       ...rawRecordColumns(),
@@ -103,7 +105,7 @@ export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
 
 /** Records too late for a gold window: the quarantine's columns, in a table of their own. */
 export function lateTable(entity: string, f: TableFeatures): TableSpec {
-  return { ...quarantineTable(entity, f), name: `late_${assertPlainName('entity', entity)}` }
+  return { ...quarantineTable(entity, f), name: tableNames.late(assertPlainName('entity', entity)) }
 }
 
 /** One row per flush per layer: an audit trail, so plain MergeTree and no lineage of its own. */
@@ -154,7 +156,7 @@ export function goldTable(
   }
   const ts = timestampType(f)
   return {
-    name: `gold_${assertPlainName('gold table', name)}_partials`,
+    name: tableNames.goldPartials(assertPlainName('gold table', name)),
     columns: [
       ...keyColumns,
       { name: 'window_start', type: ts },

@@ -3,10 +3,10 @@
  * (a new optional field is the usual evolution). A column whose type changed is never altered here:
  * rewriting stored data is a decision for a person, so it stops start-up with the fix spelled out.
  */
-import type { ClickHouse } from './client.ts'
+import type { ClickHouse } from '../../clickhouse/client.ts'
+import { ClickHouseError } from '../../clickhouse/errors.ts'
+import { quoteIdent, quoteString, quoteTable } from '../../clickhouse/identifiers.ts'
 import { createTableSql, type TableSpec } from './ddl.ts'
-import { ClickHouseError } from './errors.ts'
-import { quoteIdent, quoteString, quoteTable } from './identifiers.ts'
 
 export interface EnsureResult {
   readonly created: boolean

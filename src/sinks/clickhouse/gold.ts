@@ -6,23 +6,15 @@
  * keeps its values. (A `reduce` keeps its result: `checkGold` demands copartitioned input, so each
  * window has one partial.)
  */
-import type { Accumulators, Aggregation } from '../../windows/aggregations.ts'
-import { type GoldDeclaration, keyValues } from '../../windows/gold.ts'
-import { goldTable, type TableSpec } from './ddl.ts'
-import type { Features } from './features.ts'
-import { quoteIdent, quoteTable } from './identifiers.ts'
-import type { Column } from './types.ts'
 
-/** One window of one input partition, or its tombstone (`accs` null). */
-export interface GoldRow {
-  readonly topic: string
-  readonly partition: number
-  readonly key: string
-  readonly start: number
-  readonly end: number
-  readonly version: number
-  readonly accs: Accumulators | null
-}
+import type { Features } from '../../clickhouse/features.ts'
+import { quoteIdent, quoteTable } from '../../clickhouse/identifiers.ts'
+import { tableNames } from '../../topology/table-names.ts'
+import type { Aggregation } from '../../windows/aggregations.ts'
+import { type GoldDeclaration, keyValues } from '../../windows/gold.ts'
+import type { GoldRow } from '../../windows/gold-row.ts'
+import { goldTable, type TableSpec } from './ddl.ts'
+import type { Column } from './types.ts'
 
 interface Partial {
   readonly columns: readonly Column[]
@@ -89,7 +81,7 @@ export function goldPartialsTable<T>(g: GoldDeclaration<T>, f: Features): TableS
 }
 
 export function goldViewName<T>(g: GoldDeclaration<T>): string {
-  return `gold_${g.name}`
+  return tableNames.gold(g.name)
 }
 
 /**

@@ -5,10 +5,11 @@
  * are ReplacingMergeTree on (topic, partition, offset), and identical blocks are deduplicated where
  * the engine supports it.
  */
+
+import type { ClickHouse } from '../../clickhouse/client.ts'
+import type { InsertBody, InsertFormat } from '../../clickhouse/insert-body.ts'
 import type { CircuitBreaker } from '../../resilience/circuit-breaker.ts'
 import { isRetriableError, type RetryOptions, realSleep, retry } from '../../resilience/retry.ts'
-import type { ClickHouse } from './client.ts'
-import type { InsertBody, InsertFormat } from './insert-body.ts'
 
 export interface InsertWait {
   readonly table: string

@@ -10,8 +10,9 @@
  * ClickHouse cannot make an Array or a Map Nullable, so a nullable array/map stores null as empty;
  * that one case does not round-trip (null reads back as [] / {}).
  */
+
+import type { Features } from '../../clickhouse/features.ts'
 import { type FieldType, isNullable, type RecordSchema } from '../../schema/types.ts'
-import type { Features } from './features.ts'
 
 export interface Column {
   readonly name: string

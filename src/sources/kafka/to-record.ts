@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs'
-import type { KafkaRecord } from '../../topology/record.ts'
+import type { KafkaRecord } from '../../records/record.ts'
 
 function headerText(v: Buffer | string | (Buffer | string)[] | undefined): string {
   if (v === undefined) return ''

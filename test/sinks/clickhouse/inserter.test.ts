@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { ClickHouse } from '../../../src/clickhouse/client.ts'
+import { ClickHouseError } from '../../../src/clickhouse/errors.ts'
 import { CircuitBreaker } from '../../../src/resilience/circuit-breaker.ts'
-import type { ClickHouse } from '../../../src/sinks/clickhouse/client.ts'
-import { ClickHouseError } from '../../../src/sinks/clickhouse/errors.ts'
 import { createInserter, type InsertWait } from '../../../src/sinks/clickhouse/inserter.ts'
 
 const down = () => new ClickHouseError('CLICKHOUSE_UNAVAILABLE', 'down', { retriable: true })

@@ -1,14 +1,14 @@
 // Integration: ClickHouse server (TRIBUTARY_CLICKHOUSE_URL, from `npm run stack:up`) and chDB in-process.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { ClickHouse } from '../../../src/clickhouse/client.ts'
+import type { Features } from '../../../src/clickhouse/features.ts'
+import { serializeRows } from '../../../src/clickhouse/insert-body.ts'
 import { defineSchema, type Infer } from '../../../src/schema/types.ts'
-import type { ClickHouse } from '../../../src/sinks/clickhouse/client.ts'
 import { silverTable } from '../../../src/sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../../../src/sinks/clickhouse/ensure-table.ts'
-import type { Features } from '../../../src/sinks/clickhouse/features.ts'
-import { serializeRows } from '../../../src/sinks/clickhouse/insert-body.ts'
 import { recordFor, rowFor } from '../../../src/sinks/clickhouse/types.ts'
-import { dropTables, ENGINES, uniqueSuffix } from './engines.ts'
+import { dropTables, ENGINES, uniqueSuffix } from '../../clickhouse/engines.ts'
 
 const ts = { type: 'long', logicalType: 'timestamp-millis' } as const
 const schema = defineSchema({

@@ -1,8 +1,10 @@
 // Integration: ClickHouse server (TRIBUTARY_CLICKHOUSE_URL, from `npm run stack:up`) and chDB in-process.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import type { ClickHouse } from '../../../src/clickhouse/client.ts'
+import { ClickHouseError } from '../../../src/clickhouse/errors.ts'
+import type { Features } from '../../../src/clickhouse/features.ts'
 import { defineSchema } from '../../../src/schema/types.ts'
-import type { ClickHouse } from '../../../src/sinks/clickhouse/client.ts'
 import {
   bronzeTable,
   goldTable,
@@ -12,15 +14,13 @@ import {
   type TableSpec,
 } from '../../../src/sinks/clickhouse/ddl.ts'
 import { ensureTable, sameType } from '../../../src/sinks/clickhouse/ensure-table.ts'
-import { ClickHouseError } from '../../../src/sinks/clickhouse/errors.ts'
-import type { Features } from '../../../src/sinks/clickhouse/features.ts'
 import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../../../src/sinks/clickhouse/gold.ts'
 import { readTimestamp } from '../../../src/sinks/clickhouse/types.ts'
 import { avg, count as countOf, distinctCount, max, min, sum } from '../../../src/windows/aggregations.ts'
 import type { GoldDeclaration } from '../../../src/windows/gold.ts'
 import { tumbling } from '../../../src/windows/window-spec.ts'
 import { WindowAggregator } from '../../../src/windows/window-store.ts'
-import { dropTables, ENGINES, uniqueSuffix } from './engines.ts'
+import { dropTables, ENGINES, uniqueSuffix } from '../../clickhouse/engines.ts'
 
 const v1 = defineSchema({
   type: 'record',

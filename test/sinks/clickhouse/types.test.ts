@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Features } from '../../../src/clickhouse/features.ts'
 import { defineSchema, type Infer } from '../../../src/schema/types.ts'
-import type { Features } from '../../../src/sinks/clickhouse/features.ts'
 import { columnType, recordFor, rowFor, schemaColumns } from '../../../src/sinks/clickhouse/types.ts'
 
 type F = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { chdbPath, redact } from '../../../src/sinks/clickhouse/client.ts'
-import { clickhouseCodeOf, fromChdbError, fromHttpError } from '../../../src/sinks/clickhouse/errors.ts'
+import { redact } from '../../src/clickhouse/client.ts'
+import { chdbPath } from '../../src/clickhouse/connect.ts'
+import { clickhouseCodeOf, fromChdbError, fromHttpError } from '../../src/clickhouse/errors.ts'
 
 describe('error classification', () => {
   it('socket errors anywhere in the cause chain are retriable', () => {

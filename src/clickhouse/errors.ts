@@ -2,7 +2,7 @@
  * One error type for both engines, so callers decide wait-or-route from `retriable` alone and never
  * look at transport details. Retriable means "the same statement may succeed later unchanged".
  */
-import { TributaryError } from '../../errors/tributary-error.ts'
+import { TributaryError } from '../errors/tributary-error.ts'
 
 export class ClickHouseError extends TributaryError {
   /** ClickHouse's numeric exception code, when the engine answered with one. */

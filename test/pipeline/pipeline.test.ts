@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { defineSchema, defineTopology, json, required } from '../../src/index.ts'
+import { buildPipeline } from '../../src/pipeline/pipeline.ts'
+import type { KafkaRecord } from '../../src/records/record.ts'
+import type { Rejection } from '../../src/records/rejection.ts'
 import { bindFormat } from '../../src/serde/bind.ts'
 import type { SchemaRegistry } from '../../src/serde/registry.ts'
 import { MemorySink } from '../../src/sinks/memory-sink.ts'
-import { buildPipeline } from '../../src/topology/pipeline.ts'
-import type { KafkaRecord } from '../../src/topology/record.ts'
-import type { Rejection } from '../../src/topology/rejection.ts'
 
 const schema = defineSchema({
   type: 'record',
@@ -58,4 +58,8 @@ test('a bronze-only topology lands every record raw and decodes nothing', () => 
     ['0', '1', '2'],
   )
   assert.equal(out.rejects.length, 0, 'nothing decoded, so nothing rejected')
+})
+
+test('records are counted in at the entry, so a bronze-only topology counts what it lands', () => {
+  for (const silver of [true, false]) assert.equal(run(silver).stats.in, 3, `silver: ${silver}`)
 })

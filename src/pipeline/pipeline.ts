@@ -2,18 +2,19 @@ import { type Observable, Subject } from 'rxjs'
 import { decode } from '../operators/decode.ts'
 import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
+import type { Envelope, KafkaRecord } from '../records/record.ts'
+import type { Rejection } from '../records/rejection.ts'
+import { PipelineStats } from '../records/stats.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from '../serde/format.ts'
-import type { GoldRow } from '../sinks/clickhouse/gold.ts'
 import type { Sink } from '../sinks/sink.ts'
 import type { PartitionStates } from '../state/partition-states.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES, decodes, type Topology } from '../topology/define.ts'
+import { planOf } from '../topology/plan.ts'
 import { parseDuration } from '../windows/durations.ts'
 import { watermarkMs } from '../windows/gold.ts'
+import type { GoldRow } from '../windows/gold-row.ts'
 import { GoldWindows } from '../windows/gold-windows.ts'
-import { DEFAULT_MAX_PAYLOAD_BYTES, decodes, type Topology } from './define.ts'
-import type { Envelope, KafkaRecord } from './record.ts'
-import type { Rejection } from './rejection.ts'
-import { PipelineStats } from './stats.ts'
 
 export interface PipelineSinks<T> {
   readonly bronze?: Sink<KafkaRecord>
@@ -79,6 +80,8 @@ export function buildPipeline<S extends RecordSchema>(
   return {
     stats,
     push(records) {
+      // Counted here, at the entry, so a bronze-only topology (which decodes nothing) counts too.
+      stats.in += records.length
       for (const r of records) input.next(r)
       // A throwing user operator would otherwise silently stop the stream; fail the batch instead.
       if (failed.length > 0) throw failed[0]
@@ -103,7 +106,7 @@ export function buildPipeline<S extends RecordSchema>(
   }
 }
 
-/** decode -> validate -> dedup -> your transforms -> silver and gold; rejects to the reject sink. */
+/** The plan's steps (decode, validate, dedup, your transforms), then silver and gold; rejects to the reject sink. */
 function decodedLayers<S extends RecordSchema>(
   input: Observable<KafkaRecord>,
   topology: Topology<S>,
@@ -115,36 +118,51 @@ function decodedLayers<S extends RecordSchema>(
 ): GoldWindows<Infer<S>> | undefined {
   const def = topology.definition
   const reject = (r: Rejection) => sinks.rejects.add(r)
-  let valid = input.pipe(
-    decode({
-      topology: topology.name,
-      serde,
-      reject,
-      stats,
-      maxPayloadBytes: def.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-    }),
-    validate({
-      topology: topology.name,
-      schema: def.source.format.schema,
-      conform: def.source.format.kind === 'json',
-      ...(def.rules ? { rules: def.rules } : {}),
-      ...(def.eventTime ? { eventTime: def.eventTime } : {}),
-      reject,
-      stats,
-    }),
-  )
-  if (def.dedup && state) {
-    valid = valid.pipe(
-      dedup({
-        key: def.dedup.key,
-        retentionMs: parseDuration(def.dedup.retention, `topology ${topology.name}: dedup.retention`),
-        states: state.partitions,
-        stats,
-        clock: state.clock,
-      }),
-    )
+  // biome-ignore lint/suspicious/noExplicitAny: each step narrows what it passes on
+  let valid: Observable<any> = input
+  for (const step of planOf(topology).steps) {
+    switch (step.kind) {
+      case 'decode':
+        valid = valid.pipe(
+          decode({
+            topology: topology.name,
+            serde,
+            reject,
+            stats,
+            maxPayloadBytes: def.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+          }),
+        )
+        break
+      case 'validate':
+        valid = valid.pipe(
+          validate({
+            topology: topology.name,
+            schema: def.source.format.schema,
+            conform: def.source.format.kind === 'json',
+            ...(def.rules ? { rules: def.rules } : {}),
+            ...(def.eventTime ? { eventTime: def.eventTime } : {}),
+            reject,
+            stats,
+          }),
+        )
+        break
+      case 'dedup':
+        valid = valid.pipe(
+          dedup({
+            key: step.dedup.key,
+            retentionMs: parseDuration(step.dedup.retention, `topology ${topology.name}: dedup.retention`),
+            // buildPipeline refused a stateful topology without state.
+            states: state!.partitions,
+            stats,
+            clock: state!.clock,
+          }),
+        )
+        break
+      case 'transform':
+        valid = valid.pipe(step.step.operator)
+        break
+    }
   }
-  for (const t of def.transform ?? []) valid = valid.pipe(t.operator)
   const golds = def.gold?.length && state ? goldWindows(topology, sinks, state, stats) : undefined
   const silver = sinks.silver
   valid.subscribe({

@@ -4,8 +4,9 @@
  * because libchdb binds one data directory per process.
  */
 import { randomBytes } from 'node:crypto'
-import { endpointsFromEnv } from '../../../src/config/endpoints.ts'
-import { type ClickHouse, createClickHouse } from '../../../src/sinks/clickhouse/client.ts'
+import type { ClickHouse } from '../../src/clickhouse/client.ts'
+import { createClickHouse } from '../../src/clickhouse/connect.ts'
+import { endpointsFromEnv } from '../../src/config/endpoints.ts'
 
 export interface Engine {
   readonly label: string

@@ -3,6 +3,7 @@
  * and chDB in-process (tests, demos, single-node use). Everything above this file is engine-blind;
  * engine differences are carried by `Features`, never by checking `kind`.
  */
+
 import type { Features } from './features.ts'
 import type { InsertBody, InsertFormat } from './insert-body.ts'
 
@@ -43,30 +44,6 @@ export const PINNED_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   input_format_skip_unknown_fields: 0,
 } as const
-
-/** `http(s)://host:port[/database]` -> server; `chdb:` (temporary) or `chdb:///abs/path` -> chDB. */
-export async function createClickHouse(url: string, opts: ClickHouseOptions = {}): Promise<ClickHouse> {
-  if (/^https?:\/\//i.test(url)) {
-    const { createHttpClickHouse } = await import('./http.ts')
-    return createHttpClickHouse(url, opts)
-  }
-  if (/^chdb:/i.test(url)) {
-    const { createChdbClickHouse } = await import('./chdb.ts')
-    return createChdbClickHouse(chdbPath(url))
-  }
-  throw new TypeError(
-    `ClickHouse URL ${JSON.stringify(redact(url))} must start with http://, https:// or chdb:`,
-  )
-}
-
-/** `chdb:` and `chdb://` mean a temporary database; `chdb:///abs/path` a persistent one. */
-export function chdbPath(url: string): string | undefined {
-  const rest = url.replace(/^chdb:/i, '').replace(/^\/\//, '')
-  if (rest === '') return undefined
-  if (!rest.startsWith('/'))
-    throw new TypeError(`chDB URL ${JSON.stringify(url)} needs an absolute path: chdb:///abs/path`)
-  return decodeURIComponent(rest)
-}
 
 /** For messages: a URL may carry a password in its user-info part. */
 export function redact(url: string): string {

@@ -1,0 +1,123 @@
+import type { TopicPartitionOffset } from '../records/partition.ts'
+import type { Sink } from '../sinks/sink.ts'
+import { commitEpoch, type EpochResult } from './epoch.ts'
+import { type EpochPolicy, epochDue } from './epoch-policy.ts'
+import type { PartitionProgress } from './progress.ts'
+import type { StateCheckpoint } from './state-checkpoint.ts'
+
+/** An epoch that landed: what it covered and what its steps came to. */
+export interface LandedEpoch {
+  readonly id: string
+  readonly started: number
+  readonly offsets: readonly TopicPartitionOffset[]
+  readonly consumed: ReadonlyMap<string, number>
+  readonly result: EpochResult
+}
+
+export interface EpochsOptions {
+  readonly name: string
+  readonly sinks: readonly Sink<never>[]
+  readonly progress: PartitionProgress
+  readonly state: StateCheckpoint
+  readonly policy: EpochPolicy
+  /** Early gold results and window state into the pending state changes, before anything is taken. */
+  readonly prepare: () => void
+  readonly rebalancing: () => boolean
+  /** Commits offsets to Kafka; called only with partitions this member still owns. */
+  readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>
+  readonly onStart?: (id: string) => void
+  readonly onLanded?: (epoch: LandedEpoch) => Promise<void>
+  /** An epoch's writes failed: nothing after the failed step happened, and no epoch starts again. */
+  readonly onFailed?: (
+    err: unknown,
+    epoch: { started: number; consumed: ReadonlyMap<string, number> },
+  ) => Promise<void>
+  readonly clock?: () => number
+}
+
+/**
+ * Starts and lands epochs. What an epoch covers (sink contents, offsets, state changes) is fixed
+ * synchronously when it starts; its writes (flush, then state, then offsets) land in the background
+ * while the next records are processed. One epoch lands at a time: the next waits for it, which
+ * keeps epochs in order, bounds what is held to two epochs' records, and is the backpressure.
+ */
+export class Epochs {
+  private readonly opts: EpochsOptions
+  private readonly clock: () => number
+  private landing: Promise<void> = Promise.resolve()
+  private lastStart: number
+
+  constructor(opts: EpochsOptions) {
+    this.opts = opts
+    this.clock = opts.clock ?? Date.now
+    this.lastStart = this.clock()
+  }
+
+  /** Rows in some sink that no record of this epoch put there: gold windows an idle tick closed. */
+  private get maxPending(): number {
+    let max = 0
+    for (const s of this.opts.sinks) if (s.pending > max) max = s.pending
+    return max
+  }
+
+  due(): boolean {
+    const { progress, policy } = this.opts
+    return epochDue(policy, {
+      inFlight: progress.inFlight,
+      maxPending: this.maxPending,
+      sinceLastMs: this.clock() - this.lastStart,
+      caughtUp: progress.caughtUp(),
+    })
+  }
+
+  /** Starts an epoch once the previous one landed; the returned promise settles when it started. */
+  async start(): Promise<void> {
+    await this.landing
+    const { progress, state, sinks } = this.opts
+    if (progress.inFlight === 0 && this.maxPending === 0) return
+    this.opts.prepare()
+    const started = this.clock()
+    const { offsets, consumed } = progress.take()
+    const taken = state.take(offsets)
+    this.lastStart = started
+    const id = `${this.opts.name}-${started}`
+    this.opts.onStart?.(id)
+    const written = commitEpoch(
+      {
+        sinks,
+        saveState: () => state.save(taken, this.opts.rebalancing()),
+        commitOffsets: async (o) => {
+          const mine = progress.ownedOnly(o)
+          if (mine.length > 0) await this.opts.commit(mine)
+        },
+      },
+      offsets,
+    )
+    this.landing = this.land(written, { id, started, offsets, consumed })
+    // Reported through onFailed; drain() and the next start() still see the rejection.
+    this.landing.catch(() => {})
+  }
+
+  /** Starts a last epoch for what is held and waits until it landed. */
+  async drain(): Promise<void> {
+    await this.start()
+    await this.landing
+  }
+
+  /** Settles when the latest epoch landed; rejects with its failure. */
+  get landed(): Promise<void> {
+    return this.landing
+  }
+
+  private async land(written: Promise<EpochResult>, epoch: Omit<LandedEpoch, 'result'>): Promise<void> {
+    let result: EpochResult
+    try {
+      result = await written
+    } catch (err) {
+      await this.opts.onFailed?.(err, epoch).catch(() => {})
+      throw err
+    }
+    this.opts.progress.landed(result.committed)
+    await this.opts.onLanded?.({ ...epoch, result })
+  }
+}

@@ -1,0 +1,132 @@
+import { partitionKey, type TopicPartitionOffset } from '../records/partition.ts'
+import { retry } from '../resilience/retry.ts'
+import type { PartitionStates } from '../state/partition-states.ts'
+import type { PartitionCommit, StateStore } from '../state/state-store.ts'
+
+/** A partition's state as restored from the store, for the restore event. */
+export interface Restored {
+  readonly checkpointId: string | null
+  readonly durationMs: number
+  readonly keys: number
+}
+
+/** What saving an epoch's state came to. */
+export type SaveOutcome =
+  | { readonly outcome: 'saved'; readonly bytes: number }
+  /** The group is rebalancing: the state is kept and written first by the next epoch. */
+  | { readonly outcome: 'deferred' }
+  /** A stateless topology, or nothing left to write for partitions still owned. */
+  | { readonly outcome: 'nothing' }
+
+const FOREVER = { retries: Number.POSITIVE_INFINITY, baseMs: 200, maxMs: 5_000 }
+
+/**
+ * The state half of the checkpoint argument: each partition's state is loaded before its first
+ * record, its changes are taken with the epoch's offsets, and written with them atomically. State
+ * never runs ahead of the offsets it reflects.
+ */
+export class StateCheckpoint {
+  private readonly topology: string
+  private readonly store: StateStore | undefined
+  private readonly states: PartitionStates
+  private readonly clock: () => number
+  /** State a rebalance kept from being written; written first by the next epoch. */
+  private deferred: PartitionCommit[] = []
+
+  constructor(opts: {
+    topology: string
+    store: StateStore | undefined
+    states: PartitionStates
+    clock?: () => number
+  }) {
+    this.topology = opts.topology
+    this.store = opts.store
+    this.states = opts.states
+    this.clock = opts.clock ?? Date.now
+  }
+
+  get stateful(): boolean {
+    return this.store !== undefined
+  }
+
+  /**
+   * Loads a partition's state the first time its records arrive. Returns the offset to resume at
+   * (records below it are durable already) and, when it loaded, what it restored.
+   */
+  async resume(topic: string, partition: number): Promise<{ at: bigint | null; restored?: Restored }> {
+    const store = this.store
+    if (!store) return { at: null }
+    let restored: Restored | undefined
+    if (!this.states.has(topic, partition)) {
+      const started = this.clock()
+      const ref = { topology: this.topology, topic, partition }
+      const state = await retry(() => store.load(ref, this.clock()), FOREVER)
+      this.states.set(topic, partition, state)
+      restored = {
+        checkpointId: state.offset,
+        durationMs: this.clock() - started,
+        keys: state.dedup.size + state.kv.size,
+      }
+    }
+    const offset = this.states.get(topic, partition).offset
+    return { at: offset === null ? null : BigInt(offset), ...(restored ? { restored } : {}) }
+  }
+
+  /**
+   * Takes each partition's state changes with its offset, synchronously at the start of an epoch:
+   * the partitions of this epoch, plus any whose windows a tick closed without new records (they
+   * keep their checkpointed offset). Changes made after this belong to the next epoch.
+   */
+  take(offsets: readonly TopicPartitionOffset[]): PartitionCommit[] {
+    if (!this.store) return []
+    const next = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o]))
+    for (const p of this.states.withChanges()) {
+      const key = partitionKey(p.topic, p.partition)
+      const offset = this.states.has(p.topic, p.partition)
+        ? this.states.get(p.topic, p.partition).offset
+        : null
+      if (offset !== null && !next.has(key)) next.set(key, { ...p, offset })
+    }
+    return [...next.values()]
+      .filter((o) => this.states.has(o.topic, o.partition))
+      .map((o) => {
+        this.states.get(o.topic, o.partition).offset = o.offset
+        return {
+          ref: { topology: this.topology, topic: o.topic, partition: o.partition },
+          changes: this.states.take(o.topic, o.partition),
+          offset: o.offset,
+        }
+      })
+  }
+
+  /**
+   * Writes an epoch's state after any a rebalance deferred (older first, as the stores apply them).
+   * While the group rebalances a partition may be on its way to another member, which loads its
+   * state when the rebalance completes: writing now could land after that load, so it waits.
+   */
+  async save(taken: readonly PartitionCommit[], rebalancing: boolean): Promise<SaveOutcome> {
+    const store = this.store
+    if (!store) return { outcome: 'nothing' }
+    if (rebalancing) {
+      this.deferred.push(...taken)
+      return { outcome: 'deferred' }
+    }
+    // An epoch lands in the background, so the group may have moved partitions since it started:
+    // a partition given away must not get this member's state after its new owner loaded it.
+    const batch = [...this.deferred, ...taken].filter((c) => this.states.has(c.ref.topic, c.ref.partition))
+    this.deferred = []
+    if (batch.length === 0) return { outcome: 'nothing' }
+    const { bytes } = await retry(() => store.commit(batch, this.clock()), FOREVER)
+    return { outcome: 'saved', bytes }
+  }
+
+  /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
+  retainOnly(owned: ReadonlySet<string>): void {
+    this.deferred = this.deferred.filter((c) => owned.has(partitionKey(c.ref.topic, c.ref.partition)))
+  }
+
+  /** Dedup keys held in memory, over all owned partitions. */
+  get keys(): number {
+    return this.states.size
+  }
+}

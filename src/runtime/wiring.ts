@@ -1,0 +1,200 @@
+import type { Kafka, Producer } from 'kafkajs'
+import { Partitioners } from 'kafkajs'
+import type { Logger } from 'pino'
+import type { ClickHouse } from '../clickhouse/client.ts'
+import type { Features } from '../clickhouse/features.ts'
+import type { TributaryConfig } from '../config/config.ts'
+import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
+import type { Layer } from '../observability/labels.ts'
+import type { PipelineSinks } from '../pipeline/pipeline.ts'
+import type { Envelope, KafkaRecord } from '../records/record.ts'
+import type { Rejection } from '../records/rejection.ts'
+import { CircuitBreaker } from '../resilience/circuit-breaker.ts'
+import { isRetriableError, retry } from '../resilience/retry.ts'
+import {
+  bronzeTable,
+  lateTable,
+  processingLogTable,
+  quarantineTable,
+  silverTable,
+} from '../sinks/clickhouse/ddl.ts'
+import { ensureTable } from '../sinks/clickhouse/ensure-table.ts'
+import { goldLine, goldPartialsTable, goldViewSql } from '../sinks/clickhouse/gold.ts'
+import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
+import { rowFor } from '../sinks/clickhouse/types.ts'
+import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
+import { FanoutSink } from '../sinks/fanout-sink.ts'
+import { ensureTopic } from '../sinks/kafka/topics.ts'
+import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
+import type { Sink } from '../sinks/sink.ts'
+import { jsonLines, TableSink } from '../sinks/table-sink.ts'
+import type { AnyTopology } from '../topology/define.ts'
+import type { GoldRow } from '../windows/gold-row.ts'
+
+/** Creates or evolves every table a topology writes, and its gold views; returns each table's layer. */
+export async function ensureTables(
+  topology: AnyTopology,
+  clickhouse: ClickHouse,
+  features: Features,
+  log: Logger,
+): Promise<Map<string, Layer>> {
+  const def = topology.definition
+  const specs = [
+    ...(topology.tables.bronze ? [[bronzeTable(topology.entity, features), 'bronze'] as const] : []),
+    ...(topology.tables.silver
+      ? [[silverTable(topology.entity, def.source.format.schema, features), 'silver'] as const]
+      : []),
+    [quarantineTable(topology.entity, features), 'quarantine'] as const,
+    ...(topology.tables.late ? [[lateTable(topology.entity, features), 'late'] as const] : []),
+    ...(def.gold ?? []).map((g) => [goldPartialsTable(g, features), 'gold'] as const),
+  ]
+  const layers = new Map<string, Layer>()
+  for (const [spec, layer] of specs) {
+    const res = await ensureTable(clickhouse, spec)
+    layers.set(spec.name, layer)
+    log.info({ table: spec.name, ...res }, 'table ready')
+  }
+  await ensureTable(clickhouse, processingLogTable(features))
+  for (const g of def.gold ?? []) await clickhouse.command(goldViewSql(g, features))
+  return layers
+}
+
+/**
+ * The retrying, circuit-broken ClickHouse inserter of one topology. `onWait` runs between attempts
+ * (it may throw to give up, and heartbeats the consumer group so a long outage keeps the member).
+ */
+export function topologyInserter(opts: {
+  topology: string
+  clickhouse: ClickHouse
+  config: TributaryConfig
+  events: EngineEvents
+  onWait: () => Promise<void>
+}): Inserter {
+  const { topology, config, events } = opts
+  const breaker = new CircuitBreaker({
+    name: 'clickhouse',
+    failureThreshold: config.sink.breaker.failureThreshold,
+    resetTimeoutMs: config.sink.breaker.resetTimeoutMs,
+    isFailure: isRetriableError,
+    onStateChange: (state, previous) =>
+      events.emit(ENGINE_EVENTS.CIRCUIT_STATE, { topology, target: 'clickhouse', state, previous }),
+  })
+  events.emit(ENGINE_EVENTS.CIRCUIT_STATE, {
+    topology,
+    target: 'clickhouse',
+    state: 'closed',
+    previous: 'closed',
+  })
+  return createInserter(opts.clickhouse, {
+    breaker,
+    retry: {
+      retries: Number.POSITIVE_INFINITY,
+      baseMs: config.sink.retry.baseMs,
+      maxMs: config.sink.retry.maxMs,
+    },
+    onWait: async (w) => {
+      events.emit(ENGINE_EVENTS.SINK_RETRY, {
+        topology,
+        target: `clickhouse:${w.table}`,
+        attempt: w.attempt,
+        delayMs: w.remainingMs,
+        error: w.error,
+      })
+      await opts.onWait()
+    },
+  })
+}
+
+/**
+ * The producer behind the dead-letter topic, with the topic created. Not idempotent: on a freshly
+ * started Kafka 4 broker, kafkajs' InitProducerId can wait forever on the loading transaction
+ * coordinator (seen as a hung start-up in CI). A DLQ record sent twice after a retry is harmless:
+ * each carries its source topic, partition and offset in its headers.
+ */
+export async function deadLetterProducer(kafka: Kafka, topic: string): Promise<Producer> {
+  const producer = kafka.producer({
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
+  await producer.connect()
+  await ensureTopic(kafka, topic)
+  return producer
+}
+
+/** Every sink of a topology, and the same sinks as the pipeline addresses them. */
+export interface TopologySinks {
+  readonly all: readonly Sink<never>[]
+  readonly pipeline: PipelineSinks<object>
+}
+
+export function topologySinks(opts: {
+  topology: AnyTopology
+  features: Features
+  inserter: Inserter
+  producer: Producer
+  config: TributaryConfig
+  events: EngineEvents
+}): TopologySinks {
+  const { topology, features, inserter, config, events } = opts
+  const def = topology.definition
+  const writer = {
+    insertRaw: async (...args: Parameters<Inserter['insertRaw']>) => {
+      await inserter.insertRaw(...args)
+    },
+  }
+  const dlq = new DeadLetterSink({
+    producer: opts.producer,
+    topic: topology.deadLetterTopic,
+    withRetry: (fn) =>
+      retry(fn, {
+        retries: Number.POSITIVE_INFINITY,
+        baseMs: config.sink.retry.baseMs,
+        maxMs: config.sink.retry.maxMs,
+        isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false,
+        onRetry: (r) =>
+          events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: topology.name, target: 'dlq', ...r }),
+      }),
+  })
+  const rejectTable = (table: string) =>
+    new TableSink<Rejection>({ table, writer, encoder: rejectionRows, source: (x) => x.source })
+  const quarantine = rejectTable(topology.tables.quarantine)
+  const bronze = topology.tables.bronze
+    ? new TableSink<KafkaRecord>({
+        table: topology.tables.bronze,
+        writer,
+        encoder: bronzeRows,
+        source: (r) => r,
+      })
+    : undefined
+  const toRow = rowFor<object>(def.source.format.schema, features)
+  const silver = topology.tables.silver
+    ? new TableSink<Envelope<object>>({
+        table: topology.tables.silver,
+        writer,
+        encoder: jsonLines(silverLine(toRow)),
+        source: (e) => e.source,
+        eventTime: (e) => e.eventTime,
+      })
+    : undefined
+  const late = topology.tables.late ? rejectTable(topology.tables.late) : undefined
+  const gold = new Map(
+    (def.gold ?? []).map((g) => [
+      g.name,
+      new TableSink<GoldRow>({
+        table: goldPartialsTable(g, features).name,
+        writer,
+        encoder: jsonLines(goldLine(g)),
+      }),
+    ]),
+  )
+  const all = [bronze, silver, quarantine, dlq, late, ...gold.values()].filter((s) => s !== undefined)
+  return {
+    all: all as Sink<never>[],
+    pipeline: {
+      ...(bronze ? { bronze } : {}),
+      ...(silver ? { silver } : {}),
+      rejects: new FanoutSink<Rejection>('rejects', [quarantine, dlq]),
+      ...(late ? { late, gold } : {}),
+    },
+  }
+}

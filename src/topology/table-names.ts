@@ -1,0 +1,14 @@
+/**
+ * The one place a table's name is derived: from the topology's entity, or a gold declaration's
+ * name. `defineTopology` lists them, the DDL creates them, the sinks write them.
+ */
+export const tableNames = {
+  bronze: (entity: string) => `bronze_${entity}`,
+  silver: (entity: string) => `silver_${entity}`,
+  quarantine: (entity: string) => `quarantine_${entity}`,
+  late: (entity: string) => `late_${entity}`,
+  /** The view users query. */
+  gold: (gold: string) => `gold_${gold}`,
+  /** One row per (group, window, input partition), merged by the view. */
+  goldPartials: (gold: string) => `gold_${gold}_partials`,
+} as const
