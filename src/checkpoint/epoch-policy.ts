@@ -15,15 +15,20 @@ export interface EpochSituation {
   readonly sinceLastMs: number
   /** No backlog behind any partition read in this epoch. */
   readonly caughtUp: boolean
+  /** Offsets durable in the state whose Kafka commit did not happen yet. */
+  readonly uncommitted: boolean
 }
 
 /**
  * An epoch is due when records wait and the interval passed, or sooner once the consumer caught
  * up (no sooner than the minimum interval), or when a bound on in-flight records or buffered rows
- * is reached. Rows no record of this epoch made (gold windows an idle tick closed) are due at once.
+ * is reached. Rows no record of this epoch made (gold windows an idle tick closed) are due at once;
+ * offsets whose commit failed (a broker restart, a lost membership) are committed again after the
+ * interval, so external lag tools see what the checkpoint holds.
  */
 export function epochDue(policy: EpochPolicy, s: EpochSituation): boolean {
-  if (s.inFlight === 0) return s.maxPending > 0
+  // Nothing new: rows an idle tick made, or a commit to retry once the interval passed.
+  if (s.inFlight === 0) return s.maxPending > 0 || (s.uncommitted && s.sinceLastMs >= policy.flushIntervalMs)
   if (s.inFlight >= policy.maxInFlightRecords) return true
   if (s.sinceLastMs >= policy.flushIntervalMs) return true
   if (s.sinceLastMs >= policy.minFlushIntervalMs && s.caughtUp) return true

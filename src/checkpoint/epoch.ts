@@ -1,5 +1,6 @@
 import type { TopicPartitionOffset } from '../records/partition.ts'
 import type { FlushResult, Sink } from '../sinks/sink.ts'
+import type { CommitOutcome } from '../sources/source.ts'
 import type { SaveOutcome } from './state-checkpoint.ts'
 
 export interface EpochSteps {
@@ -7,14 +8,14 @@ export interface EpochSteps {
   readonly sinks: readonly Sink<never>[]
   /** Persists operator state together with the offsets (the stateful layer). */
   readonly saveState: () => Promise<SaveOutcome>
-  /** Commits what this member still owns; returns the offsets committed. */
-  readonly commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<void>
+  /** Commits what this member still owns; a commit that did not happen is retried by the next epoch. */
+  readonly commitOffsets: (offsets: readonly TopicPartitionOffset[]) => Promise<CommitOutcome>
 }
 
 export interface EpochResult {
   readonly flushed: readonly FlushResult[]
   readonly state: SaveOutcome
-  /** The offsets committed: none when the state was deferred. */
+  /** The offsets committed: none when the state was deferred or the commit did not happen. */
   readonly committed: readonly TopicPartitionOffset[]
 }
 
@@ -26,7 +27,8 @@ export interface EpochResult {
  *   3. commit the offsets to Kafka.
  * A crash between any two steps replays records whose rows are already written; the tables are
  * keyed by (topic, partition, offset), so the replay collapses under FINAL instead of duplicating.
- * A rebalance defers step 2, and then step 3 too: offsets never run ahead of the state.
+ * A rebalance defers step 2, and then step 3 too: offsets never run ahead of the state. A commit
+ * refused or failed leaves the offsets pending: the next epoch commits them (from the state).
  *
  * Every sink's flush is called before the first await, so the sinks' contents are taken at the
  * call: records added while the epoch lands belong to the next one.
@@ -38,6 +40,6 @@ export async function commitEpoch(
   const flushed = await Promise.all(steps.sinks.map((s) => s.flush()))
   const state = await steps.saveState()
   if (state.outcome === 'deferred' || offsets.length === 0) return { flushed, state, committed: [] }
-  await steps.commitOffsets(offsets)
-  return { flushed, state, committed: offsets }
+  const outcome = await steps.commitOffsets(offsets)
+  return { flushed, state, committed: outcome === 'committed' ? offsets : [] }
 }

@@ -1,5 +1,6 @@
 import type { TopicPartitionOffset } from '../records/partition.ts'
 import type { Sink } from '../sinks/sink.ts'
+import type { CommitOutcome } from '../sources/source.ts'
 import { commitEpoch, type EpochResult } from './epoch.ts'
 import { type EpochPolicy, epochDue } from './epoch-policy.ts'
 import type { PartitionProgress } from './progress.ts'
@@ -23,8 +24,11 @@ export interface EpochsOptions {
   /** Early gold results and window state into the pending state changes, before anything is taken. */
   readonly prepare: () => void
   readonly rebalancing: () => boolean
-  /** Commits offsets to Kafka; called only with partitions this member still owns. */
-  readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<void>
+  /**
+   * Commits offsets to Kafka; called only with partitions this member still owns. A commit that
+   * did not happen is not a failure (the state holds the offsets): the next epoch commits again.
+   */
+  readonly commit: (offsets: readonly TopicPartitionOffset[]) => Promise<CommitOutcome>
   readonly onStart?: (id: string) => void
   readonly onLanded?: (epoch: LandedEpoch) => Promise<void>
   /** An epoch's writes failed: nothing after the failed step happened, and no epoch starts again. */
@@ -67,6 +71,7 @@ export class Epochs {
       maxPending: this.maxPending,
       sinceLastMs: this.clock() - this.lastStart,
       caughtUp: progress.caughtUp(),
+      uncommitted: progress.uncommitted,
     })
   }
 
@@ -74,7 +79,7 @@ export class Epochs {
   async start(): Promise<void> {
     await this.landing
     const { progress, state, sinks } = this.opts
-    if (progress.inFlight === 0 && this.maxPending === 0) return
+    if (progress.inFlight === 0 && this.maxPending === 0 && !progress.uncommitted) return
     this.opts.prepare()
     const started = this.clock()
     const { offsets, consumed } = progress.take()
@@ -88,7 +93,7 @@ export class Epochs {
         saveState: () => state.save(taken, this.opts.rebalancing()),
         commitOffsets: async (o) => {
           const mine = progress.ownedOnly(o)
-          if (mine.length > 0) await this.opts.commit(mine)
+          return mine.length === 0 ? 'committed' : this.opts.commit(mine)
         },
       },
       offsets,

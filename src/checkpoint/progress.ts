@@ -40,6 +40,11 @@ export class PartitionProgress {
     return lag
   }
 
+  /** Some offset went through the pipeline and has not been committed to Kafka yet. */
+  get uncommitted(): boolean {
+    return this.pending.size > 0
+  }
+
   /** No backlog behind any partition read in this epoch: waiting would batch nothing more. */
   caughtUp(): boolean {
     for (const key of this.consumed.keys()) if ((this.backlog.get(key) ?? 1) > 0) return false

@@ -1,5 +1,5 @@
 import { partitionKey, type TopicPartitionOffset } from '../records/partition.ts'
-import { retry } from '../resilience/retry.ts'
+import { type RetryInfo, retry } from '../resilience/retry.ts'
 import type { PartitionStates } from '../state/partition-states.ts'
 import type { PartitionCommit, StateStore } from '../state/state-store.ts'
 
@@ -20,6 +20,9 @@ export type SaveOutcome =
 
 const FOREVER = { retries: Number.POSITIVE_INFINITY, baseMs: 200, maxMs: 5_000 }
 
+/** Called before each wait while the store is unreachable (heartbeats the group, reports the wait). */
+export type StoreWait = (info: RetryInfo) => void | Promise<void>
+
 /**
  * The state half of the checkpoint argument: each partition's state is loaded before its first
  * record, its changes are taken with the epoch's offsets, and written with them atomically. State
@@ -30,6 +33,7 @@ export class StateCheckpoint {
   private readonly store: StateStore | undefined
   private readonly states: PartitionStates
   private readonly clock: () => number
+  private readonly retry: typeof FOREVER & { onRetry?: StoreWait }
   /** State a rebalance kept from being written; written first by the next epoch. */
   private deferred: PartitionCommit[] = []
 
@@ -38,11 +42,13 @@ export class StateCheckpoint {
     store: StateStore | undefined
     states: PartitionStates
     clock?: () => number
+    onWait?: StoreWait
   }) {
     this.topology = opts.topology
     this.store = opts.store
     this.states = opts.states
     this.clock = opts.clock ?? Date.now
+    this.retry = { ...FOREVER, ...(opts.onWait ? { onRetry: opts.onWait } : {}) }
   }
 
   get stateful(): boolean {
@@ -60,7 +66,7 @@ export class StateCheckpoint {
     if (!this.states.has(topic, partition)) {
       const started = this.clock()
       const ref = { topology: this.topology, topic, partition }
-      const state = await retry(() => store.load(ref, this.clock()), FOREVER)
+      const state = await retry(() => store.load(ref, this.clock()), this.retry)
       this.states.set(topic, partition, state)
       restored = {
         checkpointId: state.offset,
@@ -116,7 +122,7 @@ export class StateCheckpoint {
     const batch = [...this.deferred, ...taken].filter((c) => this.states.has(c.ref.topic, c.ref.partition))
     this.deferred = []
     if (batch.length === 0) return { outcome: 'nothing' }
-    const { bytes } = await retry(() => store.commit(batch, this.clock()), FOREVER)
+    const { bytes } = await retry(() => store.commit(batch, this.clock()), this.retry)
     return { outcome: 'saved', bytes }
   }
 

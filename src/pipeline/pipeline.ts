@@ -37,6 +37,8 @@ export interface Pipeline {
   /** Pushes records through synchronously: when it returns, each is in a sink, rejected or dropped. */
   push(records: readonly KafkaRecord[]): void
   readonly stats: PipelineStats
+  /** The source's backlog for a partition after a batch: a partition with one is not idle. */
+  backlog(topic: string, partition: number, records: number): void
   /** Processing-time housekeeping: idle partitions' windows close. */
   tick(): void
   /** Early gold results and window state into the pending state changes; call before flushing. */
@@ -86,6 +88,9 @@ export function buildPipeline<S extends RecordSchema>(
       // A throwing user operator would otherwise silently stop the stream; fail the batch instead.
       if (failed.length > 0) throw failed[0]
       golds?.closeDirty()
+    },
+    backlog(topic, partition, records) {
+      golds?.backlog(topic, partition, records)
     },
     tick() {
       golds?.closeIdle()

@@ -124,6 +124,11 @@ export class TopologyRunner {
       topology: this.name,
       store: stateful ? (this.deps.stateStore ?? ownStore) : undefined,
       states: this.states,
+      // Redis retries keep the group membership alive: an outage must not cost the partitions.
+      onWait: async (r) => {
+        events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'redis', ...r })
+        await this.heartbeat?.().catch(() => {})
+      },
     })
     const serde = bindFormat(def.source.format, this.deps.registry)
     const pipeline = buildPipeline(topology, serde, sinks.pipeline, {
@@ -139,7 +144,7 @@ export class TopologyRunner {
       policy: { ...config.sink, maxInFlightRecords: config.source.maxInFlightRecords },
       prepare: () => pipeline.checkpoint(),
       rebalancing: () => this.rebalancing,
-      commit: async (offsets) => void (await this.source!.commit(offsets)),
+      commit: (offsets) => this.source!.commit(offsets),
       onStart: (checkpointId) =>
         events.emit(ENGINE_EVENTS.CHECKPOINT_START, { topology: this.name, checkpointId }),
       onLanded: (epoch) => this.landed(epoch, log, pipeline, state),
@@ -225,6 +230,7 @@ export class TopologyRunner {
     }
     const last = records[records.length - 1]!
     const lag = this.progress.processed(batch, last.offset, records.length, batch.highWatermark)
+    run.pipeline.backlog(topic, partition, lag)
     events.emit(ENGINE_EVENTS.CONSUMER_BATCH_END, {
       topology: this.name,
       topic,

@@ -24,8 +24,12 @@ export interface SourceListener {
   onCrash(err: unknown): void
 }
 
-/** Outcome of a commit: refused when the group moved on (the partitions' next owner resumes). */
-export type CommitOutcome = 'committed' | 'refused'
+/**
+ * Outcome of a commit. Never an exception: the state store holds the offsets already, so a commit
+ * that did not happen is retried by the next epoch. `refused`: the group moved on (a rebalance, a
+ * lost membership); `failed`: the broker could not be reached.
+ */
+export type CommitOutcome = 'committed' | 'refused' | 'failed'
 
 /**
  * The input side of a topology: a consumer group over its topics. Kafka in production

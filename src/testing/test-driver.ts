@@ -25,6 +25,8 @@ export interface PipeOptions {
   readonly key?: string | Buffer | null
   readonly timestamp?: number
   readonly headers?: Record<string, string>
+  /** Records still behind the partition's high watermark after this one, as the source reports. */
+  readonly backlog?: number
 }
 
 /**
@@ -96,6 +98,7 @@ export class TopologyTestDriver<S extends RecordSchema> {
       this.states.set(topic, partition, { offset: null, dedup: new Map(), kv: new Map(), meta: {} })
     await this.serde.prepare([value])
     this.pipeline.push([record])
+    if (options.backlog !== undefined) this.pipeline.backlog(topic, partition, options.backlog)
   }
 
   /** Moves processing time on, as the runtime's timer would: idle partitions' windows close. */

@@ -101,6 +101,11 @@ export class GoldWindows<T> {
     }
   }
 
+  /** After a batch: records still behind the partition's high watermark keep it from counting as idle. */
+  backlog(topic: string, partition: number, records: number): void {
+    this.#tracker.backlog(pid(topic, partition), records)
+  }
+
   /** On a processing-time tick: idle partitions close up to the busy partitions' watermark. */
   closeIdle(): void {
     const overall = this.#tracker.current()

@@ -3,7 +3,9 @@
  * event time it delivered by `outOfOrderness`; the overall watermark is the slowest partition's,
  * because any partition may still deliver records that old. A partition that has delivered nothing
  * for `idleTimeout` of processing time stops counting, or one quiet partition would hold every
- * window open forever; it counts again from its next record.
+ * window open forever; it counts again from its next record. A partition with a backlog (records
+ * behind its high watermark the consumer has not fetched yet) is never idle: it is starved, not
+ * quiet, and its records will come.
  */
 import { type Duration, parseDuration } from './durations.ts'
 
@@ -27,6 +29,8 @@ export interface WatermarkState {
 interface PartitionProgress {
   maxEventTime: number
   lastSeenAt: number
+  /** Records behind the partition's high watermark, as the source last reported. */
+  backlog: number
 }
 
 export class WatermarkTracker {
@@ -51,7 +55,11 @@ export class WatermarkTracker {
     const now = this.#now()
     for (const p of partitions) {
       if (!this.#partitions.has(String(p))) {
-        this.#partitions.set(String(p), { maxEventTime: Number.NEGATIVE_INFINITY, lastSeenAt: now })
+        this.#partitions.set(String(p), {
+          maxEventTime: Number.NEGATIVE_INFINITY,
+          lastSeenAt: now,
+          backlog: 0,
+        })
       }
     }
   }
@@ -67,13 +75,33 @@ export class WatermarkTracker {
     const now = this.#now()
     let progress = this.#partitions.get(key)
     if (progress === undefined) {
-      progress = { maxEventTime: eventTime, lastSeenAt: now }
+      progress = { maxEventTime: eventTime, lastSeenAt: now, backlog: 0 }
       this.#partitions.set(key, progress)
     } else {
       if (eventTime > progress.maxEventTime) progress.maxEventTime = eventTime
       progress.lastSeenAt = now
     }
     return progress.maxEventTime - this.outOfOrdernessMs
+  }
+
+  /**
+   * What the source says after a batch: `records` are still behind the partition's high
+   * watermark. A partition not seen yet starts holding the watermark back from here.
+   */
+  backlog(partition: PartitionId, records: number): void {
+    const key = String(partition)
+    const progress = this.#partitions.get(key)
+    if (progress) progress.backlog = records
+    else if (records > 0)
+      this.#partitions.set(key, {
+        maxEventTime: Number.NEGATIVE_INFINITY,
+        lastSeenAt: this.#now(),
+        backlog: records,
+      })
+  }
+
+  #active(p: PartitionProgress, now: number): boolean {
+    return p.backlog > 0 || now - p.lastSeenAt < this.idleTimeoutMs
   }
 
   /** -Infinity until a record arrives. */
@@ -84,7 +112,7 @@ export class WatermarkTracker {
     for (const p of this.#partitions.values()) {
       const wm = p.maxEventTime - this.outOfOrdernessMs
       if (wm > fastest) fastest = wm
-      if (now - p.lastSeenAt < this.idleTimeoutMs && wm < slowestActive) slowestActive = wm
+      if (this.#active(p, now) && wm < slowestActive) slowestActive = wm
     }
     const candidate = slowestActive === Number.POSITIVE_INFINITY ? fastest : slowestActive
     if (candidate > this.#emitted) this.#emitted = candidate
@@ -99,7 +127,7 @@ export class WatermarkTracker {
 
   isIdle(partition: PartitionId): boolean {
     const p = this.#partitions.get(String(partition))
-    return p === undefined || this.#now() - p.lastSeenAt >= this.idleTimeoutMs
+    return p === undefined || !this.#active(p, this.#now())
   }
 
   /** Processing time minus the partition's watermark (Infinity before its first record): the gauge to alert on. */
@@ -129,6 +157,7 @@ export class WatermarkTracker {
       tracker.#partitions.set(key, {
         maxEventTime: p.maxEventTime ?? Number.NEGATIVE_INFINITY,
         lastSeenAt: now,
+        backlog: 0,
       })
     }
     tracker.#emitted = s.emitted ?? Number.NEGATIVE_INFINITY

@@ -127,6 +127,23 @@ describe('gold windows in a topology', () => {
     )
   })
 
+  it('never counts a partition with a backlog as idle: a starved partition is not a quiet one', async () => {
+    // The 1M catch-up: partition 1 still has records to fetch while partition 0 races ahead and
+    // the idle timeout passes; its windows must stay open for the records still to come.
+    const driver = new TopologyTestDriver(sales([perShop], 1000))
+    await driver.pipe(sale(1, 'starved', 1, 1), { partition: 1, backlog: 1 })
+    await driver.pipe(sale(2, 'busy', 1, 100), { partition: 0, backlog: 0 })
+    driver.advanceTime(5_000)
+    assert.equal(driver.gold('sales_per_shop').length, 0, 'partition 1 holds the watermark back')
+    await driver.pipe(sale(3, 'starved', 2, 2), { partition: 1, backlog: 0 })
+    assert.deepEqual(driver.late(), [], 'its record is on time')
+    driver.advanceTime(5_000)
+    assert.deepEqual(
+      driver.gold('sales_per_shop').map((g) => [g.key, g.values.n]),
+      [[['starved'], 2]],
+    )
+  })
+
   it('emits early updates at checkpoints with rising versions; the latest wins', async () => {
     const driver = new TopologyTestDriver(sales([{ ...perShop, emit: 'updates' }]))
     await driver.pipe(sale(1, 'a', 10, 1))

@@ -8,6 +8,23 @@ import { toRecord } from './to-record.ts'
 /** Refusals that mean the group moved on: the partitions' next owner resumes from the last commit. */
 const GROUP_MOVED_ON = ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']
 
+/**
+ * The broker's error type behind a kafkajs error, if it says the group moved on. kafkajs wraps a
+ * protocol error (which carries `type`) in KafkaJSNonRetriableError or KafkaJSNumberOfRetriesExceeded,
+ * which keep it as `cause` or `originalError` and carry no `type` of their own.
+ */
+export function groupMovedOn(err: unknown): string | undefined {
+  for (
+    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    if (typeof e.type === 'string' && GROUP_MOVED_ON.includes(e.type)) return e.type
+    e = (e.originalError ?? e.cause) as typeof e
+  }
+  return undefined
+}
+
 /** A kafkajs consumer group as a `Source`: manual offsets, one partition's batch at a time. */
 export class KafkaSource implements Source {
   private readonly kafka: Kafka
@@ -84,13 +101,14 @@ export class KafkaSource implements Source {
       await this.consumer!.commitOffsets(offsets.map((x) => ({ ...x })))
       return 'committed'
     } catch (err) {
-      const type = (err as { type?: string }).type ?? ''
-      if (!GROUP_MOVED_ON.includes(type)) throw err
+      const moved = groupMovedOn(err)
       this.log.warn(
-        { err: type, offsets },
-        'offset commit refused by a rebalance; the new owner resumes from the last commit',
+        { err, offsets },
+        moved
+          ? `offset commit refused (${moved}): the group moved on; the partitions' owner resumes from the checkpoint`
+          : 'offset commit failed: the next checkpoint commits again',
       )
-      return 'refused'
+      return moved ? 'refused' : 'failed'
     }
   }
 
