@@ -1,7 +1,9 @@
-import type { TopicPartitionOffset } from '../records/partition.ts'
+import { partitionKey, type TopicPartitionOffset } from '../records/partition.ts'
 import type { Sink } from '../sinks/sink.ts'
 import type { CommitOutcome } from '../sources/source.ts'
+import { emptyChanges, type PartitionCommit } from '../state/state-store.ts'
 import { commitEpoch, type EpochResult } from './epoch.ts'
+import { type EpochLedger, LEDGER_META } from './epoch-ledger.ts'
 import { type EpochPolicy, epochDue } from './epoch-policy.ts'
 import type { PartitionProgress } from './progress.ts'
 import type { StateCheckpoint } from './state-checkpoint.ts'
@@ -20,6 +22,7 @@ export interface EpochsOptions {
   readonly sinks: readonly Sink<never>[]
   readonly progress: PartitionProgress
   readonly state: StateCheckpoint
+  readonly ledger: EpochLedger
   readonly policy: EpochPolicy
   /** Early gold results and window state into the pending state changes, before anything is taken. */
   readonly prepare: () => void
@@ -75,28 +78,64 @@ export class Epochs {
     })
   }
 
-  /** Starts an epoch once the previous one landed; the returned promise settles when it started. */
+  /**
+   * Starts an epoch once the previous one landed; the returned promise settles when it started.
+   * None starts while the group rebalances: a partition may be on its way to another member, which
+   * must find its last intent before it loads the partition.
+   */
   async start(): Promise<void> {
     await this.landing
-    const { progress, state, sinks } = this.opts
+    const { progress, state, sinks, ledger } = this.opts
     if (progress.inFlight === 0 && this.maxPending === 0 && !progress.uncommitted) return
+    if (this.opts.rebalancing()) return
     this.opts.prepare()
     const started = this.clock()
-    const { offsets, consumed } = progress.take()
-    const taken = state.take(offsets)
+    const held = ledger.held((key) => progress.readTo(key))
+    const { offsets, ranges } = progress.take(held)
+    const taken = state.take(offsets, held)
+    // Only partitions re-forming an epoch hold rows, and none of them is due yet.
+    if (taken.length === 0) return
+    // Each partition's range: what it read, or nothing (rows an idle tick made, a commit retried).
+    const parts = ledger.begin(
+      taken.map(({ commit: c, before }) => {
+        const read = ranges.get(partitionKey(c.ref.topic, c.ref.partition))
+        const at = before ?? c.offset
+        return (
+          read ?? { topic: c.ref.topic, partition: c.ref.partition, from: at, to: String(BigInt(at) - 1n) }
+        )
+      }),
+    )
+    const intents: PartitionCommit[] = []
+    for (const [i, part] of parts.entries()) {
+      const { commit, before } = taken[i]!
+      commit.changes.meta[LEDGER_META.intent] = ''
+      commit.changes.meta[LEDGER_META.epoch] = String(part.intent.n + 1)
+      intents.push({
+        ref: commit.ref,
+        changes: { ...emptyChanges(), meta: { [LEDGER_META.intent]: JSON.stringify(part.intent) } },
+        offset: before ?? part.intent.from,
+      })
+    }
+    const consumed = new Map([...ranges].map(([key, r]) => [key, r.records]))
     this.lastStart = started
     const id = `${this.opts.name}-${started}`
     this.opts.onStart?.(id)
     const written = commitEpoch(
       {
+        intend: () => state.intend(intents),
         sinks,
-        saveState: () => state.save(taken, this.opts.rebalancing()),
+        saveState: () =>
+          state.save(
+            taken.map((t) => t.commit),
+            this.opts.rebalancing(),
+          ),
         commitOffsets: async (o) => {
           const mine = progress.ownedOnly(o)
           return mine.length === 0 ? 'committed' : this.opts.commit(mine)
         },
       },
       offsets,
+      new Map(parts.map((p) => [p.key, p.block])),
     )
     this.landing = this.land(written, { id, started, offsets, consumed })
     // Reported through onFailed; drain() and the next start() still see the rejection.

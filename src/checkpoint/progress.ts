@@ -5,11 +5,18 @@ import {
   type TopicPartitionOffset,
 } from '../records/partition.ts'
 
+/** The input offsets one partition read since the previous epoch. */
+export interface ReadRange extends TopicPartition {
+  readonly from: string
+  readonly to: string
+  readonly records: number
+}
+
 /** What one epoch covers on the offsets side: where each partition resumes, and what it read. */
 export interface EpochOffsets {
   readonly offsets: readonly TopicPartitionOffset[]
-  /** Records read per partition (`partitionKey`) since the previous epoch. */
-  readonly consumed: ReadonlyMap<string, number>
+  /** Per partition (`partitionKey`) read since the previous epoch. */
+  readonly ranges: ReadonlyMap<string, ReadRange>
 }
 
 /**
@@ -20,7 +27,7 @@ export interface EpochOffsets {
  */
 export class PartitionProgress {
   private readonly pending = new Map<string, TopicPartitionOffset>()
-  private consumed = new Map<string, number>()
+  private readonly read = new Map<string, ReadRange>()
   /** Records behind the high watermark per partition, as of its last batch. */
   private readonly backlog = new Map<string, number>()
   /** Partitions of the latest assignment; undefined until the first. */
@@ -29,11 +36,24 @@ export class PartitionProgress {
   inFlight = 0
 
   /** A batch went through the pipeline; returns the partition's lag behind its high watermark. */
-  processed(tp: TopicPartition, lastOffset: string, records: number, highWatermark: string): number {
+  processed(
+    tp: TopicPartition,
+    firstOffset: string,
+    lastOffset: string,
+    records: number,
+    highWatermark: string,
+  ): number {
     const key = partitionKey(tp.topic, tp.partition)
     const next = BigInt(lastOffset) + 1n
     this.pending.set(key, { topic: tp.topic, partition: tp.partition, offset: String(next) })
-    this.consumed.set(key, (this.consumed.get(key) ?? 0) + records)
+    const before = this.read.get(key)
+    this.read.set(key, {
+      topic: tp.topic,
+      partition: tp.partition,
+      from: before?.from ?? firstOffset,
+      to: lastOffset,
+      records: (before?.records ?? 0) + records,
+    })
     this.inFlight += records
     const lag = Math.max(0, Number(BigInt(highWatermark) - next))
     this.backlog.set(key, lag)
@@ -47,16 +67,31 @@ export class PartitionProgress {
 
   /** No backlog behind any partition read in this epoch: waiting would batch nothing more. */
   caughtUp(): boolean {
-    for (const key of this.consumed.keys()) if ((this.backlog.get(key) ?? 1) > 0) return false
+    for (const key of this.read.keys()) if ((this.backlog.get(key) ?? 1) > 0) return false
     return true
   }
 
-  /** Fixes what an epoch covers; what is read after this belongs to the next one. */
-  take(): EpochOffsets {
-    const taken = { offsets: [...this.pending.values()], consumed: this.consumed }
-    this.consumed = new Map()
-    this.inFlight = 0
-    return taken
+  /**
+   * Fixes what an epoch covers; what is read after this belongs to the next one. A `held`
+   * partition (one re-forming an epoch it recorded before a crash, short of that epoch's end)
+   * stays out, offsets and all, until it reaches the end.
+   */
+  take(held: ReadonlySet<string> = new Set()): EpochOffsets {
+    const ranges = new Map<string, ReadRange>()
+    for (const [key, range] of this.read) {
+      if (held.has(key)) continue
+      ranges.set(key, range)
+      this.read.delete(key)
+      this.inFlight -= range.records
+    }
+    const offsets = [...this.pending.entries()].filter(([key]) => !held.has(key)).map(([, o]) => o)
+    return { offsets, ranges }
+  }
+
+  /** The last offset a partition read since the previous epoch, or null when it read none. */
+  readTo(key: string): bigint | null {
+    const range = this.read.get(key)
+    return range ? BigInt(range.to) : null
   }
 
   /** An epoch's offsets are committed: forget them unless newer records moved a partition on. */
@@ -73,6 +108,11 @@ export class PartitionProgress {
     const before = [...(this.owned ?? [])]
     this.owned = owned
     for (const key of [...this.pending.keys()]) if (!owned.has(key)) this.pending.delete(key)
+    for (const key of [...this.read.keys()]) {
+      if (owned.has(key)) continue
+      this.inFlight -= this.read.get(key)!.records
+      this.read.delete(key)
+    }
     for (const key of [...this.backlog.keys()]) if (!owned.has(key)) this.backlog.delete(key)
     return before.filter((key) => !owned.has(key)).map(parsePartitionKey)
   }

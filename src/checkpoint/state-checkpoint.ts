@@ -2,6 +2,13 @@ import { partitionKey, type TopicPartitionOffset } from '../records/partition.ts
 import { type RetryInfo, retry } from '../resilience/retry.ts'
 import type { PartitionStates } from '../state/partition-states.ts'
 import type { PartitionCommit, StateStore } from '../state/state-store.ts'
+import type { EpochLedger } from './epoch-ledger.ts'
+
+/** A partition's changes for an epoch, and the offset its checkpoint held before. */
+export interface Taken {
+  readonly commit: PartitionCommit
+  readonly before: string | null
+}
 
 /** A partition's state as restored from the store, for the restore event. */
 export interface Restored {
@@ -15,7 +22,7 @@ export type SaveOutcome =
   | { readonly outcome: 'saved'; readonly bytes: number }
   /** The group is rebalancing: the state is kept and written first by the next epoch. */
   | { readonly outcome: 'deferred' }
-  /** A stateless topology, or nothing left to write for partitions still owned. */
+  /** Nothing left to write for partitions still owned. */
   | { readonly outcome: 'nothing' }
 
 const FOREVER = { retries: Number.POSITIVE_INFINITY, baseMs: 200, maxMs: 5_000 }
@@ -30,7 +37,8 @@ export type StoreWait = (info: RetryInfo) => void | Promise<void>
  */
 export class StateCheckpoint {
   private readonly topology: string
-  private readonly store: StateStore | undefined
+  private readonly store: StateStore
+  private readonly ledger: EpochLedger
   private readonly states: PartitionStates
   private readonly clock: () => number
   private readonly retry: typeof FOREVER & { onRetry?: StoreWait }
@@ -39,35 +47,34 @@ export class StateCheckpoint {
 
   constructor(opts: {
     topology: string
-    store: StateStore | undefined
+    store: StateStore
     states: PartitionStates
+    ledger: EpochLedger
     clock?: () => number
     onWait?: StoreWait
   }) {
     this.topology = opts.topology
     this.store = opts.store
     this.states = opts.states
+    this.ledger = opts.ledger
     this.clock = opts.clock ?? Date.now
     this.retry = { ...FOREVER, ...(opts.onWait ? { onRetry: opts.onWait } : {}) }
   }
 
-  get stateful(): boolean {
-    return this.store !== undefined
-  }
-
   /**
-   * Loads a partition's state the first time its records arrive. Returns the offset to resume at
-   * (records below it are durable already) and, when it loaded, what it restored.
+   * Loads a partition's state the first time its records arrive, with the epoch it may have left
+   * unfinished. Returns the offset to resume at (records below it are durable already) and, when
+   * it loaded, what it restored.
    */
   async resume(topic: string, partition: number): Promise<{ at: bigint | null; restored?: Restored }> {
     const store = this.store
-    if (!store) return { at: null }
     let restored: Restored | undefined
     if (!this.states.has(topic, partition)) {
       const started = this.clock()
       const ref = { topology: this.topology, topic, partition }
       const state = await retry(() => store.load(ref, this.clock()), this.retry)
       this.states.set(topic, partition, state)
+      this.ledger.restore(topic, partition, state.meta)
       restored = {
         checkpointId: state.offset,
         durationMs: this.clock() - started,
@@ -81,28 +88,43 @@ export class StateCheckpoint {
   /**
    * Takes each partition's state changes with its offset, synchronously at the start of an epoch:
    * the partitions of this epoch, plus any whose windows a tick closed without new records (they
-   * keep their checkpointed offset). Changes made after this belong to the next epoch.
+   * keep their checkpointed offset), but none `held`. Changes made after this belong to the
+   * next epoch. Each comes with the offset its checkpoint held before (null: never checkpointed).
    */
-  take(offsets: readonly TopicPartitionOffset[]): PartitionCommit[] {
-    if (!this.store) return []
+  take(offsets: readonly TopicPartitionOffset[], held: ReadonlySet<string>): Taken[] {
     const next = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o]))
     for (const p of this.states.withChanges()) {
       const key = partitionKey(p.topic, p.partition)
       const offset = this.states.has(p.topic, p.partition)
         ? this.states.get(p.topic, p.partition).offset
         : null
-      if (offset !== null && !next.has(key)) next.set(key, { ...p, offset })
+      if (offset !== null && !next.has(key) && !held.has(key)) next.set(key, { ...p, offset })
     }
     return [...next.values()]
       .filter((o) => this.states.has(o.topic, o.partition))
       .map((o) => {
-        this.states.get(o.topic, o.partition).offset = o.offset
+        const state = this.states.get(o.topic, o.partition)
+        const before = state.offset
+        state.offset = o.offset
         return {
-          ref: { topology: this.topology, topic: o.topic, partition: o.partition },
-          changes: this.states.take(o.topic, o.partition),
-          offset: o.offset,
+          commit: {
+            ref: { topology: this.topology, topic: o.topic, partition: o.partition },
+            changes: this.states.take(o.topic, o.partition),
+            offset: o.offset,
+          },
+          before,
         }
       })
+  }
+
+  /**
+   * Records the epoch's intents before anything of it is written, after the state a rebalance
+   * deferred (older first). A crash from here on leaves the next owner the epoch to re-form.
+   */
+  async intend(intents: readonly PartitionCommit[]): Promise<void> {
+    const batch = [...this.deferred, ...intents].filter((c) => this.states.has(c.ref.topic, c.ref.partition))
+    this.deferred = []
+    if (batch.length > 0) await retry(() => this.store.commit(batch, this.clock()), this.retry)
   }
 
   /**
@@ -112,7 +134,6 @@ export class StateCheckpoint {
    */
   async save(taken: readonly PartitionCommit[], rebalancing: boolean): Promise<SaveOutcome> {
     const store = this.store
-    if (!store) return { outcome: 'nothing' }
     if (rebalancing) {
       this.deferred.push(...taken)
       return { outcome: 'deferred' }
@@ -129,6 +150,7 @@ export class StateCheckpoint {
   /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
   retainOnly(owned: ReadonlySet<string>): void {
     this.deferred = this.deferred.filter((c) => owned.has(partitionKey(c.ref.topic, c.ref.partition)))
+    this.ledger.retainOnly(owned)
   }
 
   /** Dedup keys held in memory, over all owned partitions. */

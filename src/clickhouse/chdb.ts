@@ -42,7 +42,7 @@ export function createChdbClickHouse(path?: string): ClickHouse {
     async insert(table, rows) {
       await ch.insertRaw(table, serializeRows(rows))
     },
-    async insertRaw(table, body, format = JSON_EACH_ROW) {
+    async insertRaw(table, body, format = JSON_EACH_ROW, token) {
       if (bodyEmpty(body)) return
       // Validated here; the addon takes the bare name and quotes it itself.
       const target = quoteTable(table)
@@ -52,7 +52,10 @@ export function createChdbClickHouse(path?: string): ClickHouse {
           values: Buffer.concat(bodyChunks(body)),
           format: format.name,
           ...(format.name === 'TabSeparated' ? { columns: format.columns } : {}),
-          settings: PINNED_SETTINGS,
+          settings:
+            token !== undefined && (await features()).insertDeduplicationToken
+              ? { ...PINNED_SETTINGS, insert_deduplication_token: token }
+              : PINNED_SETTINGS,
         })
       } catch (err) {
         throw fromChdbError(err, `INSERT INTO ${target}`)

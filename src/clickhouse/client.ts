@@ -18,8 +18,12 @@ export interface ClickHouse {
    */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>
-  /** Pre-encoded rows (JSONEachRow unless `format` says otherwise): the fast path, no per-row work here. */
-  insertRaw(table: string, body: InsertBody, format?: InsertFormat): Promise<void>
+  /**
+   * Pre-encoded rows (JSONEachRow unless `format` says otherwise): the fast path, no per-row work
+   * here. `token` names the block: an engine with `insert_deduplication_token` drops a second
+   * insert carrying it; elsewhere identical blocks are dropped by their hash (see `Features`).
+   */
+  insertRaw(table: string, body: InsertBody, format?: InsertFormat, token?: string): Promise<void>
   /** The result of `sql` rendered in `format` (JSON, CSV, Parquet, PrettyCompact, ...), as produced. */
   stream(sql: string, format: string): AsyncIterable<Uint8Array>
   ping(): Promise<boolean>

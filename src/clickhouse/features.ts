@@ -16,6 +16,8 @@ export interface Features {
   mapType: boolean
   /** MergeTree setting `non_replicated_deduplication_window` exists: identical re-inserted blocks are dropped. */
   nonReplicatedDedupWindow: boolean
+  /** The insert setting `insert_deduplication_token` exists (22.2+): a block can be named. */
+  insertDeduplicationToken: boolean
   /** Output formats the engine can produce (18.16 has no Parquet output). */
   outputFormats: readonly string[]
 }
@@ -32,7 +34,7 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
       "SELECT name FROM system.data_type_families WHERE name IN ('DateTime64', 'LowCardinality', 'Map')",
     ),
     ch.query<{ name: string; value: string }>(
-      "SELECT name, value FROM system.settings WHERE name IN ('allow_experimental_low_cardinality_type', 'allow_experimental_map_type')",
+      "SELECT name, value FROM system.settings WHERE name IN ('allow_experimental_low_cardinality_type', 'allow_experimental_map_type', 'insert_deduplication_token')",
     ),
     ch.query<{ name: string }>(
       "SELECT name FROM system.merge_tree_settings WHERE name = 'non_replicated_deduplication_window'",
@@ -53,6 +55,7 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
     lowCardinality: usable('LowCardinality', 'allow_experimental_low_cardinality_type'),
     mapType: usable('Map', 'allow_experimental_map_type'),
     nonReplicatedDedupWindow: mergeTree.length > 0,
+    insertDeduplicationToken: flag.has('insert_deduplication_token'),
     outputFormats: formats.map((r) => r.name).sort(),
   }
 }

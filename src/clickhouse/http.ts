@@ -65,15 +65,20 @@ export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}):
     async insert(table, rows) {
       await ch.insertRaw(table, serializeRows(rows))
     },
-    async insertRaw(table, body, format = JSON_EACH_ROW) {
+    async insertRaw(table, body, format = JSON_EACH_ROW, token) {
       if (bodyEmpty(body)) return
       const target = quoteTable(table)
+      const settings =
+        token !== undefined && (await features()).insertDeduplicationToken
+          ? { clickhouse_settings: { insert_deduplication_token: token } }
+          : {}
       try {
         // exec, not insert: insert() re-serialises a JSON-format stream object by object, and the
         // point of this path is to send the caller's bytes untouched.
         const result = await client.exec({
           query: `INSERT INTO ${target}${insertTail(format)}`,
           values: Readable.from(bodyChunks(body), { objectMode: false }),
+          ...settings,
         })
         // Drained rather than destroyed, so the keep-alive socket goes back to the pool.
         for await (const _ of result.stream) {

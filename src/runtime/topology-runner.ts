@@ -1,6 +1,7 @@
 import { setImmediate } from 'node:timers/promises'
 import type { Kafka, Producer } from 'kafkajs'
 import type { Logger } from 'pino'
+import { EpochLedger } from '../checkpoint/epoch-ledger.ts'
 import { Epochs, type LandedEpoch } from '../checkpoint/epochs.ts'
 import { PartitionProgress } from '../checkpoint/progress.ts'
 import { StateCheckpoint } from '../checkpoint/state-checkpoint.ts'
@@ -9,10 +10,12 @@ import type { TributaryConfig } from '../config/config.ts'
 import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
 import { buildPipeline, type Pipeline } from '../pipeline/pipeline.ts'
 import { partitionKey, type TopicPartition } from '../records/partition.ts'
+import type { KafkaRecord } from '../records/record.ts'
 import { retry } from '../resilience/retry.ts'
 import { bindFormat } from '../serde/bind.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { SchemaRegistry } from '../serde/registry.ts'
+import type { Sink } from '../sinks/sink.ts'
 import type { TableFlushResult } from '../sinks/table-sink.ts'
 import { KafkaSource } from '../sources/kafka/kafka-source.ts'
 import type { Source, SourceBatch } from '../sources/source.ts'
@@ -52,6 +55,8 @@ interface Running {
   readonly serde: ValueSerde<unknown>
   readonly epochs: Epochs
   readonly state: StateCheckpoint
+  readonly ledger: EpochLedger
+  readonly sinks: readonly Sink<never>[]
   readonly reporter: StatsReporter
   readonly producer: Producer
   /** A store this runner made (not one it was given), closed when it stops. */
@@ -117,13 +122,23 @@ export class TopologyRunner {
       },
     })
     const producer = await deadLetterProducer(kafka, topology.deadLetterTopic)
-    const sinks = topologySinks({ topology, features, inserter, producer, config, events })
-    const stateful = def.dedup !== undefined || (def.gold?.length ?? 0) > 0
-    const ownStore = stateful && !this.deps.stateStore ? createRedisStore(config.redis.url) : undefined
+    const ledger = new EpochLedger()
+    const sinks = topologySinks({
+      topology,
+      features,
+      inserter,
+      producer,
+      config,
+      events,
+      ingestTime: (t, p) => ledger.ingestTime(t, p),
+    })
+    // Every topology checkpoints (offsets and epoch intents), stateful or not.
+    const ownStore = this.deps.stateStore ? undefined : createRedisStore(config.redis.url)
     const state = new StateCheckpoint({
       topology: this.name,
-      store: stateful ? (this.deps.stateStore ?? ownStore) : undefined,
+      store: this.deps.stateStore ?? ownStore!,
       states: this.states,
+      ledger,
       // Redis retries keep the group membership alive: an outage must not cost the partitions.
       onWait: async (r) => {
         events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'redis', ...r })
@@ -141,6 +156,7 @@ export class TopologyRunner {
       sinks: sinks.all,
       progress: this.progress,
       state,
+      ledger,
       policy: { ...config.sink, maxInFlightRecords: config.source.maxInFlightRecords },
       prepare: () => pipeline.checkpoint(),
       rebalancing: () => this.rebalancing,
@@ -162,6 +178,8 @@ export class TopologyRunner {
       serde,
       epochs,
       state,
+      ledger,
+      sinks: sinks.all,
       reporter: new StatsReporter(this.name, pipeline.stats, events),
       producer,
       ownStore,
@@ -224,14 +242,38 @@ export class TopologyRunner {
           await batch.heartbeat().catch(() => {})
         },
       })
+    // A partition re-forming an epoch it recorded before a crash: that epoch ends exactly where
+    // the record says, so its blocks are the same, whatever the batches look like now.
+    const cut = run.ledger.replayCut(
+      topic,
+      partition,
+      records.map((r) => r.offset),
+    )
+    if (cut === null) await this.push(batch, records, started)
+    else {
+      await this.push(batch, records.slice(0, cut), started)
+      await run.epochs.start()
+      await this.push(batch, records.slice(cut), started)
+    }
+    run.reporter.report()
+    if (run.epochs.due()) await run.epochs.start()
+    return true
+  }
+
+  /** Records of one partition through the pipeline, in slices, then counted as read. */
+  private async push(batch: SourceBatch, records: readonly KafkaRecord[], started: number): Promise<void> {
+    if (records.length === 0) return
+    const run = this.running!
+    const { topic, partition } = batch
     for (let i = 0; i < records.length; i += PUSH_SLICE) {
       if (i > 0) await setImmediate()
       run.pipeline.push(records.slice(i, i + PUSH_SLICE))
     }
+    const first = records[0]!
     const last = records[records.length - 1]!
-    const lag = this.progress.processed(batch, last.offset, records.length, batch.highWatermark)
+    const lag = this.progress.processed(batch, first.offset, last.offset, records.length, batch.highWatermark)
     run.pipeline.backlog(topic, partition, lag)
-    events.emit(ENGINE_EVENTS.CONSUMER_BATCH_END, {
+    this.deps.events.emit(ENGINE_EVENTS.CONSUMER_BATCH_END, {
       topology: this.name,
       topic,
       partition,
@@ -241,9 +283,6 @@ export class TopologyRunner {
       lag,
       inFlight: this.progress.inFlight,
     })
-    run.reporter.report()
-    if (run.epochs.due()) await run.epochs.start()
-    return true
   }
 
   /** After a rebalance: forget partitions this member no longer owns (their new owner reloads them). */
@@ -257,6 +296,7 @@ export class TopologyRunner {
     const owned = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))
     this.running?.state.retainOnly(owned)
     this.running?.pipeline.retainOnly(owned)
+    for (const sink of this.running?.sinks ?? []) sink.retainOnly(owned)
   }
 
   private async landed(
@@ -285,7 +325,7 @@ export class TopologyRunner {
       durationMs: Date.now() - epoch.started,
       bytes: result.state.outcome === 'saved' ? result.state.bytes : 0,
       committed: result.committed.length > 0,
-      stateKeys: state.stateful ? state.keys : null,
+      stateKeys: this.deps.topology.definition.dedup ? state.keys : null,
       openWindows: windows ? [...windows.openWindows] : [],
       watermarks: windows ? windows.watermarks.map((w) => ({ partition: w.partition, lagMs: w.lagMs })) : [],
     })

@@ -134,8 +134,10 @@ export function topologySinks(opts: {
   producer: Producer
   config: TributaryConfig
   events: EngineEvents
+  /** The ingest time of a partition's rows (fixed per epoch, see EpochLedger). */
+  ingestTime: (topic: string, partition: number) => number
 }): TopologySinks {
-  const { topology, features, inserter, config, events } = opts
+  const { topology, features, inserter, config, events, ingestTime } = opts
   const def = topology.definition
   const writer = {
     insertRaw: async (...args: Parameters<Inserter['insertRaw']>) => {
@@ -156,14 +158,23 @@ export function topologySinks(opts: {
       }),
   })
   const rejectTable = (table: string) =>
-    new TableSink<Rejection>({ table, writer, encoder: rejectionRows, source: (x) => x.source })
+    new TableSink<Rejection>({
+      table,
+      writer,
+      encoder: rejectionRows,
+      partitionOf: (x) => x.source,
+      source: (x) => x.source,
+      ingestTime,
+    })
   const quarantine = rejectTable(topology.tables.quarantine)
   const bronze = topology.tables.bronze
     ? new TableSink<KafkaRecord>({
         table: topology.tables.bronze,
         writer,
         encoder: bronzeRows,
+        partitionOf: (r) => r,
         source: (r) => r,
+        ingestTime,
       })
     : undefined
   const toRow = rowFor<object>(def.source.format.schema, features)
@@ -172,8 +183,10 @@ export function topologySinks(opts: {
         table: topology.tables.silver,
         writer,
         encoder: jsonLines(silverLine(toRow)),
+        partitionOf: (e) => e.source,
         source: (e) => e.source,
         eventTime: (e) => e.eventTime,
+        ingestTime,
       })
     : undefined
   const late = topology.tables.late ? rejectTable(topology.tables.late) : undefined
@@ -184,6 +197,8 @@ export function topologySinks(opts: {
         table: goldPartialsTable(g, features).name,
         writer,
         encoder: jsonLines(goldLine(g)),
+        partitionOf: (row) => row,
+        ingestTime,
       }),
     ]),
   )

@@ -1,7 +1,8 @@
 import type { Message, Producer } from 'kafkajs'
 import type { Rejection } from '../records/rejection.ts'
 import { sendChunked } from './kafka/send-chunked.ts'
-import type { FlushResult, Sink } from './sink.ts'
+import { Partitioned } from './partitioned.ts'
+import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
 
 /**
  * Rejected records to the dead-letter topic with their original key, value and headers, plus
@@ -9,7 +10,8 @@ import type { FlushResult, Sink } from './sink.ts'
  */
 export class DeadLetterSink implements Sink<Rejection> {
   readonly name: string
-  private messages: Message[] = []
+  private readonly messages = new Partitioned<Message[]>(() => [])
+  private held = 0
   private readonly producer: Producer
   private readonly topic: string
   private readonly send: (fn: () => Promise<unknown>) => Promise<unknown>
@@ -27,7 +29,8 @@ export class DeadLetterSink implements Sink<Rejection> {
 
   add(r: Rejection): void {
     const s = r.source
-    this.messages.push({
+    this.held++
+    this.messages.of(s.topic, s.partition).push({
       key: s.key,
       value: s.value,
       timestamp: String(s.timestamp),
@@ -46,14 +49,21 @@ export class DeadLetterSink implements Sink<Rejection> {
   }
 
   get pending(): number {
-    return this.messages.length
+    return this.held
   }
 
-  async flush(): Promise<FlushResult> {
+  async flush(blocks: EpochBlocks, ready?: Promise<void>): Promise<FlushResult> {
     const started = Date.now()
-    const messages = this.messages
-    this.messages = []
+    const messages = this.messages.take(blocks.keys()).flatMap((p) => p.bucket)
+    this.held -= messages.length
+    await ready
     await sendChunked(this.producer, this.topic, messages, this.send)
     return { sink: this.name, rows: messages.length, durationMs: Date.now() - started }
+  }
+
+  retainOnly(owned: ReadonlySet<string>): void {
+    this.messages.retainOnly(owned)
+    this.held = 0
+    for (const m of this.messages.buckets()) this.held += m.length
   }
 }

@@ -1,4 +1,4 @@
-import type { FlushResult, Sink } from './sink.ts'
+import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
 
 /** One stream, several durable destinations (a rejection goes to the DLQ topic and quarantine). */
 export class FanoutSink<T> implements Sink<T> {
@@ -18,12 +18,16 @@ export class FanoutSink<T> implements Sink<T> {
     return Math.max(0, ...this.sinks.map((s) => s.pending))
   }
 
-  async flush(): Promise<FlushResult> {
-    const results = await Promise.all(this.sinks.map((s) => s.flush()))
+  async flush(blocks: EpochBlocks, ready?: Promise<void>): Promise<FlushResult> {
+    const results = await Promise.all(this.sinks.map((s) => s.flush(blocks, ready)))
     return {
       sink: this.name,
       rows: results[0]?.rows ?? 0,
       durationMs: Math.max(0, ...results.map((r) => r.durationMs)),
     }
+  }
+
+  retainOnly(owned: ReadonlySet<string>): void {
+    for (const s of this.sinks) s.retainOnly(owned)
   }
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { EpochLedger } from '../../src/checkpoint/epoch-ledger.ts'
 import { Epochs } from '../../src/checkpoint/epochs.ts'
 import { PartitionProgress } from '../../src/checkpoint/progress.ts'
 import { StateCheckpoint } from '../../src/checkpoint/state-checkpoint.ts'
@@ -26,27 +27,42 @@ const policy = {
 /** A member of the group: its own progress and in-process state, over a shared store and source. */
 function member(shared: { store: MemoryStateStore; source: MemorySource; steps: string[] }) {
   const { store, source, steps } = shared
-  const rows = new MemorySink<string>('rows')
+  const rows = new MemorySink<string>('rows', (row) => ({
+    topic: TOPIC,
+    partition: Number(row.split(':')[0]),
+  }))
   const flush = rows.flush.bind(rows)
   const failures = { flush: false, state: false, commit: false }
-  rows.flush = async () => {
+  rows.flush = async (blocks, ready) => {
     if (failures.flush) throw new Error('ClickHouse is down')
-    steps.push('flush')
-    return flush()
+    const result = await flush(blocks, ready)
+    steps.push(`flush ${[...blocks.values()].join(',')}`)
+    return result
   }
   const durable = {
     load: store.load.bind(store),
     clear: store.clear.bind(store),
     close: store.close.bind(store),
     commit: async (batch: PartitionCommit[], now: number) => {
-      if (failures.state) throw Object.assign(new Error('READONLY'), { retriable: false })
-      steps.push(`state ${batch.map((c) => `${c.ref.partition}@${c.offset}`).join(',')}`)
+      if (failures.state && batch.some((c) => !c.changes.meta.intent))
+        throw Object.assign(new Error('READONLY'), { retriable: false })
+      steps.push(
+        batch
+          .map((c) => {
+            const intent = c.changes.meta.intent
+            if (!intent) return `state ${c.ref.partition}@${c.offset}`
+            const { n, from, to } = JSON.parse(intent) as { n: number; from: string; to: string }
+            return `intend ${c.ref.partition}:${n}:${from}-${to}`
+          })
+          .join(' + '),
+      )
       return store.commit(batch, now)
     },
   }
   const states = new PartitionStates()
   const progress = new PartitionProgress()
-  const state = new StateCheckpoint({ topology: 't', store: durable, states })
+  const ledger = new EpochLedger(() => 1_000)
+  const state = new StateCheckpoint({ topology: 't', store: durable, states, ledger })
   let rebalancing = false
   const failed: unknown[] = []
   const epochs = new Epochs({
@@ -54,6 +70,7 @@ function member(shared: { store: MemoryStateStore; source: MemorySource; steps: 
     sinks: [rows],
     progress,
     state,
+    ledger,
     policy,
     prepare: () => {},
     rebalancing: () => rebalancing,
@@ -73,19 +90,36 @@ function member(shared: { store: MemoryStateStore; source: MemorySource; steps: 
     setRebalancing: (on: boolean) => {
       rebalancing = on
     },
-    /** What the runner does with a batch: resume from state, skip what is durable, add rows and keys. */
+    /**
+     * What the runner does with a batch: resume from state, skip what is durable, cut where an
+     * epoch recorded before a crash ends, add rows and keys.
+     */
     async read(partition: number, from: number, to: number): Promise<number[]> {
       const resume = await state.resume(TOPIC, partition)
-      const read: number[] = []
-      for (let o = from; o <= to; o++) {
-        if (resume.at !== null && BigInt(o) < resume.at) continue
-        rows.add(`${partition}:${o}`)
-        states.changesFor(TOPIC, partition).dedupAdd.push([`k${o}`, Number.MAX_SAFE_INTEGER])
-        read.push(o)
+      const offsets: number[] = []
+      for (let o = from; o <= to; o++) if (resume.at === null || BigInt(o) >= resume.at) offsets.push(o)
+      const push = (part: number[]) => {
+        for (const o of part) {
+          rows.add(`${partition}:${o}`)
+          states.changesFor(TOPIC, partition).dedupAdd.push([`k${o}`, Number.MAX_SAFE_INTEGER])
+        }
+        if (part.length > 0)
+          progress.processed(
+            { topic: TOPIC, partition },
+            String(part[0]),
+            String(part[part.length - 1]),
+            part.length,
+            String(to + 1),
+          )
       }
-      if (read.length > 0)
-        progress.processed({ topic: TOPIC, partition }, String(to), read.length, String(to + 1))
-      return read
+      const cut = ledger.replayCut(TOPIC, partition, offsets.map(String))
+      if (cut === null) push(offsets)
+      else {
+        push(offsets.slice(0, cut))
+        await epochs.start()
+        push(offsets.slice(cut))
+      }
+      return offsets
     },
     assign(partitions: number[]) {
       rebalancing = false
@@ -105,13 +139,13 @@ function group() {
 }
 
 describe('an epoch', () => {
-  test('flushes every sink, then writes state with the offsets, then commits them', async () => {
+  test('records its intent, flushes one block per partition named after it, writes state, then commits', async () => {
     const g = group()
     const m = g.member()
     await m.read(0, 0, 9)
     assert.equal(m.epochs.due(), true)
     await m.epochs.drain()
-    assert.deepEqual(g.steps, ['flush', 'state 0@10', 'commit 0@10'])
+    assert.deepEqual(g.steps, ['intend 0:0:0-9', 'flush 0:0-9', 'state 0@10', 'commit 0@10'])
     assert.equal(g.committed(0), '10')
     assert.equal(m.rows.flushed.length, 10)
     assert.equal(m.epochs.due(), false)
@@ -128,26 +162,49 @@ describe('an epoch', () => {
     assert.equal(m.rows.pending, 3)
     await m.epochs.drain()
     assert.equal(g.committed(0), '8')
+    assert.deepEqual(
+      g.steps.filter((s) => s.startsWith('flush')),
+      ['flush 0:0-4', 'flush 1:5-7'],
+    )
   })
 })
 
 describe('a rebalance', () => {
-  test('defers state and offsets; the next epoch after the assignment writes the deferred state first', async () => {
+  test('no epoch starts while the group rebalances; the first after the assignment covers what was held', async () => {
     const g = group()
     const m = g.member()
     await m.read(0, 0, 4)
     m.setRebalancing(true)
     await m.epochs.drain()
-    assert.deepEqual(g.steps, ['flush'])
+    assert.deepEqual(g.steps, [])
+    m.assign([0])
+    await m.read(0, 5, 6)
+    await m.epochs.drain()
+    assert.deepEqual(g.steps, ['intend 0:0:0-6', 'flush 0:0-6', 'state 0@7', 'commit 0@7'])
+  })
+
+  test('one that begins while an epoch lands defers its state and offsets, written before the next intent', async () => {
+    const g = group()
+    const m = g.member()
+    await m.read(0, 0, 4)
+    await m.epochs.start()
+    m.setRebalancing(true)
+    await m.epochs.landed
+    assert.deepEqual(g.steps, ['intend 0:0:0-4', 'flush 0:0-4'])
     assert.equal(g.committed(0), undefined)
     m.assign([0])
     await m.read(0, 5, 6)
     await m.epochs.drain()
-    assert.deepEqual(g.steps, ['flush', 'flush', 'state 0@5,0@7', 'commit 0@7'])
+    assert.deepEqual(g.steps.slice(2), [
+      'state 0@5 + intend 0:1:5-6',
+      'flush 1:5-6',
+      'state 0@7',
+      'commit 0@7',
+    ])
     assert.equal(g.committed(0), '7')
   })
 
-  test('a partition given away while an epoch lands gets neither state nor a commit from this member', async () => {
+  test('a partition given away while an epoch lands gets neither state nor a commit; its intent stays for the next owner', async () => {
     const g = group()
     const m = g.member()
     await m.read(0, 0, 4)
@@ -155,35 +212,81 @@ describe('a rebalance', () => {
     await m.epochs.start()
     m.assign([1])
     await m.epochs.landed
-    assert.deepEqual(g.steps, ['flush', 'state 1@3', 'commit 1@3'])
+    assert.deepEqual(g.steps, [
+      'intend 0:0:0-4 + intend 1:0:0-2',
+      'flush 0:0-4,0:0-2',
+      'state 1@3',
+      'commit 1@3',
+    ])
     assert.equal(g.committed(0), undefined)
-    assert.equal((await g.store.load({ topology: 't', topic: TOPIC, partition: 0 }, 0)).offset, null)
+    const left = await g.store.load({ topology: 't', topic: TOPIC, partition: 0 }, 0)
+    assert.equal(left.offset, '0')
+    assert.match(left.meta.intent ?? '', /"from":"0","to":"4"/)
   })
 })
 
 describe('a crash between two steps', () => {
-  test('after a failed flush nothing is written or committed, and the records are read again', async () => {
+  test('before the intent is recorded: nothing was written, and the next owner forms its own epoch', async () => {
+    const g = group()
+    const m = g.member()
+    await m.read(0, 0, 4)
+    const next = g.member()
+    assert.deepEqual(await next.read(0, 0, 6), [0, 1, 2, 3, 4, 5, 6])
+    await next.epochs.drain()
+    assert.deepEqual(g.steps, ['intend 0:0:0-6', 'flush 0:0-6', 'state 0@7', 'commit 0@7'])
+  })
+
+  test('after the intent, before the flush: the next owner re-forms the recorded block, however its batch is cut', async () => {
     const g = group()
     const m = g.member()
     await m.read(0, 0, 4)
     m.failures.flush = true
     await assert.rejects(m.epochs.drain(), /ClickHouse is down/)
     assert.equal(m.failed.length, 1)
-    assert.deepEqual(g.steps, [])
+    assert.deepEqual(g.steps, ['intend 0:0:0-4'])
     const next = g.member()
-    assert.deepEqual(await next.read(0, 0, 4), [0, 1, 2, 3, 4])
+    assert.deepEqual(await next.read(0, 0, 9), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    await next.epochs.drain()
+    assert.deepEqual(g.steps.slice(1), [
+      'intend 0:0:0-4',
+      'flush 0:0-4',
+      'state 0@5',
+      'commit 0@5',
+      'intend 0:1:5-9',
+      'flush 1:5-9',
+      'state 0@10',
+      'commit 0@10',
+    ])
   })
 
-  test('after a failed state write nothing is committed; the next owner re-reads from the old offset', async () => {
+  test('after the flush, before the state: the replay writes the very same block again (the target drops it)', async () => {
     const g = group()
     const m = g.member()
     await m.read(0, 0, 4)
     m.failures.state = true
     await assert.rejects(m.epochs.drain(), /READONLY/)
-    assert.deepEqual(g.steps, ['flush'])
+    assert.deepEqual(g.steps, ['intend 0:0:0-4', 'flush 0:0-4'])
     assert.equal(g.committed(0), undefined)
     const next = g.member()
-    assert.deepEqual(await next.read(0, 0, 4), [0, 1, 2, 3, 4])
+    // The replayed records arrive in smaller batches this time: the epoch still ends at 4.
+    await next.read(0, 0, 2)
+    assert.equal(next.epochs.due(), true)
+    await next.epochs.start()
+    await next.epochs.landed
+    assert.deepEqual(g.steps.slice(2), [], 'a partition short of its recorded end stays out of epochs')
+    await next.read(0, 3, 6)
+    await next.epochs.drain()
+    assert.deepEqual(g.steps.slice(2), [
+      'intend 0:0:0-4',
+      'flush 0:0-4',
+      'state 0@5',
+      'commit 0@5',
+      'intend 0:1:5-6',
+      'flush 1:5-6',
+      'state 0@7',
+      'commit 0@7',
+    ])
+    assert.deepEqual(next.rows.flushed.slice(0, 5), m.rows.flushed, 'the same rows in the same block')
   })
 
   test('a failed commit is no failure: the offsets stay pending and are committed again', async () => {
@@ -198,22 +301,21 @@ describe('a crash between two steps', () => {
     m.failures.commit = false
     await m.epochs.drain()
     assert.equal(g.committed(0), '5')
-    assert.deepEqual(g.steps, ['flush', 'state 0@5', 'flush', 'state 0@5', 'commit 0@5'])
   })
 
-  test('after a crash past the state write the next owner skips what is durable', async () => {
+  test('after the state write, before the commit: the next owner skips what is durable', async () => {
     const g = group()
     const m = g.member()
     await m.read(0, 0, 4)
     m.failures.commit = true
     await m.epochs.drain()
-    assert.deepEqual(g.steps, ['flush', 'state 0@5'])
-    assert.equal(g.committed(0), undefined)
+    assert.deepEqual(g.steps, ['intend 0:0:0-4', 'flush 0:0-4', 'state 0@5'])
     // Kafka re-delivers from the last commit; restored state says 0..4 are durable already.
     const next = g.member()
     assert.deepEqual(await next.read(0, 0, 6), [5, 6])
     await next.epochs.drain()
     assert.equal(g.committed(0), '7')
+    assert.deepEqual(g.steps.slice(3), ['intend 0:1:5-6', 'flush 1:5-6', 'state 0@7', 'commit 0@7'])
   })
 })
 
@@ -225,4 +327,6 @@ test('restore: a new member loads the partition state the last epoch wrote', asy
   const state = await g.store.load({ topology: 't', topic: TOPIC, partition: 2 }, 0)
   assert.equal(state.offset, '10')
   assert.equal(state.dedup.size, 10)
+  assert.equal(state.meta.intent, '')
+  assert.equal(state.meta.epoch, '1')
 })

@@ -39,7 +39,13 @@ export interface InsertOutcome {
 }
 
 export interface Inserter {
-  insertRaw(table: string, body: InsertBody, rows: number, format?: InsertFormat): Promise<InsertOutcome>
+  insertRaw(
+    table: string,
+    body: InsertBody,
+    rows: number,
+    format?: InsertFormat,
+    token?: string,
+  ): Promise<InsertOutcome>
 }
 
 const DEFAULT_RETRY = { retries: Number.POSITIVE_INFINITY, baseMs: 200, maxMs: 10_000, jitter: true } as const
@@ -49,7 +55,7 @@ export function createInserter(ch: ClickHouse, opts: InserterOptions): Inserter 
   const sleep = retryOpts.sleep ?? realSleep
   const slice = opts.waitSliceMs ?? 3_000
   return {
-    async insertRaw(table, body, rows, format) {
+    async insertRaw(table, body, rows, format, token) {
       let attempts = 0
       let current: Omit<InsertWait, 'remainingMs'> | undefined
       // Sleeping in slices lets onWait run (heartbeat) throughout a long backoff, not only at its start.
@@ -66,7 +72,7 @@ export function createInserter(ch: ClickHouse, opts: InserterOptions): Inserter 
       await retry(
         async () => {
           attempts++
-          await opts.breaker.call(() => ch.insertRaw(table, body, format))
+          await opts.breaker.call(() => ch.insertRaw(table, body, format, token))
         },
         {
           ...retryOpts,
