@@ -8,6 +8,7 @@ import type { Message } from 'kafkajs'
 import { sendAll } from '../../src/cli/commands/produce.ts'
 import type { CliContext } from '../../src/cli/context.ts'
 import { bindFormat } from '../../src/serde/bind.ts'
+import { goldPartialsTable } from '../../src/sinks/clickhouse/gold.ts'
 import { readTimestamp } from '../../src/sinks/clickhouse/types.ts'
 import { createKafka } from '../../src/sources/kafka/client.ts'
 import { type EngineProcess, spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
@@ -39,6 +40,16 @@ export interface ChaosSummary {
   readonly quarantine: { readonly expected: number; readonly actual: number }
   readonly goldWindows: { readonly expected: number; readonly actual: number }
   readonly goldSessions: { readonly expected: number; readonly actual: number }
+  /**
+   * What users see with plain queries: each table's `count()` without FINAL beside its distinct
+   * (partition, offset) lineage (gold partials: rows without FINAL beside rows with FINAL), and the
+   * dead-letter topic as a `read_committed` consumer reads it. Exact when every pair is equal.
+   */
+  readonly plain: {
+    readonly tables: readonly { readonly table: string; readonly count: number; readonly distinct: number }[]
+    readonly dlq: { readonly expected: number; readonly readCommitted: number }
+    readonly exact: boolean
+  }
   readonly lost: number
   readonly duplicated: number
   readonly mismatched: number
@@ -186,6 +197,25 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
     note(`session ${id} should not exist`)
   }
 
+  const plainTables = [
+    ...[t.tables.bronze!, t.tables.silver!, t.tables.quarantine, t.tables.late!].map(async (table) => ({
+      table,
+      count: await one(`SELECT count() AS c FROM ${table}`),
+      distinct: await one(`SELECT uniqExact(_partition, _offset) AS c FROM ${table}`),
+    })),
+    ...(t.definition.gold ?? []).map(async (g) => {
+      const table = goldPartialsTable(g, await ch.features()).name
+      return {
+        table,
+        count: await one(`SELECT count() AS c FROM ${table}`),
+        distinct: await one(`SELECT count() AS c FROM ${table} FINAL`),
+      }
+    }),
+  ]
+  const tables = await Promise.all(plainTables)
+  const dlq = { expected: data.invalid, readCommitted: await countTopic(run.ctx, t.deadLetterTopic) }
+  const exact = tables.every((x) => x.count === x.distinct) && dlq.readCommitted === dlq.expected
+
   return {
     topology: t.name,
     seed,
@@ -197,9 +227,50 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
     quarantine: { expected: data.invalid, actual: quarantine },
     goldWindows: { expected: data.windows.length, actual: windows.length },
     goldSessions: { expected: data.sessions.length, actual: sessions.length },
+    plain: { tables, dlq, exact },
     lost,
     duplicated,
     mismatched: mismatched + Math.abs(quarantine - data.invalid),
     examples,
   }
+}
+
+/** Messages a `read_committed` consumer reads from a whole topic (kafkajs' default isolation). */
+async function countTopic(ctx: CliContext, topic: string): Promise<number> {
+  const kafka = createKafka(ctx.config, ctx.logger('warn'))
+  const admin = kafka.admin()
+  await admin.connect()
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
+  const remaining = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]))
+  if (remaining.size === 0) return 0
+  const consumer = kafka.consumer({ groupId: `chaos-dlq-${randomBytes(3).toString('hex')}` })
+  let seen = 0
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    let done!: () => void
+    const finished = new Promise<void>((resolve) => {
+      done = resolve
+    })
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length
+        // Transaction markers take offsets too: a partition is read once the fetch reaches its end.
+        if (BigInt(batch.highWatermark) <= BigInt(batch.lastOffset()) + 1n) remaining.delete(batch.partition)
+        if (remaining.size === 0) done()
+      },
+    })
+    await waitFor(
+      'the whole dead-letter topic read',
+      async () => remaining.size,
+      (n) => n === 0,
+      {
+        timeoutMs: 60_000,
+      },
+    )
+    await finished
+  } finally {
+    await consumer.disconnect()
+  }
+  return seen
 }

@@ -1,4 +1,5 @@
 import { partitionKey, type TopicPartition } from '../records/partition.ts'
+import type { Block } from '../sinks/sink.ts'
 
 /**
  * An epoch's record of what it is about to write for one partition, saved before any of it is:
@@ -30,8 +31,8 @@ interface Open {
 export interface PartitionEpoch extends TopicPartition {
   readonly key: string
   readonly intent: Intent
-  /** `<n>:<from>-<to>`: the block id every sink writes for this partition. */
-  readonly block: string
+  /** What every sink writes for this partition, named `<n>:<from>-<to>`. */
+  readonly block: Block
 }
 
 /**
@@ -127,7 +128,7 @@ export class EpochLedger {
         partition: p.partition,
         key: partitionKey(p.topic, p.partition),
         intent,
-        block: `${intent.n}:${intent.from}-${intent.to}`,
+        block: { id: `${intent.n}:${intent.from}-${intent.to}`, to: intent.to },
       }
     })
   }

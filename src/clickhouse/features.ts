@@ -16,6 +16,11 @@ export interface Features {
   mapType: boolean
   /** MergeTree setting `non_replicated_deduplication_window` exists: identical re-inserted blocks are dropped. */
   nonReplicatedDedupWindow: boolean
+  /**
+   * The server has ZooKeeper (or Keeper) and `shard`/`replica` macros: tables are Replicated, and a
+   * replayed block identical to one inserted before is dropped on insert (18.16 has no other way).
+   */
+  replicated: boolean
   /** The insert setting `insert_deduplication_token` exists (22.2+): a block can be named. */
   insertDeduplicationToken: boolean
   /** Output formats the engine can produce (18.16 has no Parquet output). */
@@ -28,7 +33,7 @@ export interface FeatureProbe {
 }
 
 export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
-  const [versionRows, families, settings, mergeTree, formats] = await Promise.all([
+  const [versionRows, families, settings, mergeTree, formats, replicated] = await Promise.all([
     ch.query<{ v: string }>('SELECT version() AS v'),
     ch.query<{ name: string }>(
       "SELECT name FROM system.data_type_families WHERE name IN ('DateTime64', 'LowCardinality', 'Map')",
@@ -40,6 +45,7 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
       "SELECT name FROM system.merge_tree_settings WHERE name = 'non_replicated_deduplication_window'",
     ),
     ch.query<{ name: string }>('SELECT name FROM system.formats WHERE is_output = 1'),
+    hasReplication(ch),
   ])
   const version = versionRows[0]?.v ?? '0.0'
   const [major = 0, minor = 0] = version.split('.').map(Number)
@@ -56,7 +62,22 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
     mapType: usable('Map', 'allow_experimental_map_type'),
     nonReplicatedDedupWindow: mergeTree.length > 0,
     insertDeduplicationToken: flag.has('insert_deduplication_token'),
+    replicated,
     outputFormats: formats.map((r) => r.name).sort(),
+  }
+}
+
+/** ZooKeeper answers (system.zookeeper fails without it) and the macros a replica path needs exist. */
+async function hasReplication(ch: FeatureProbe): Promise<boolean> {
+  try {
+    const [macros] = await ch.query<{ c: string }>(
+      "SELECT count() AS c FROM system.macros WHERE macro IN ('shard', 'replica')",
+    )
+    if (Number(macros?.c) !== 2) return false
+    await ch.query("SELECT name FROM system.zookeeper WHERE path = '/'")
+    return true
+  } catch {
+    return false
   }
 }
 

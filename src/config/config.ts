@@ -26,6 +26,13 @@ export interface TributaryConfig {
     readonly database: string
     readonly username: string
     readonly password: string
+    /**
+     * `insert` (default): every table is exact with plain queries, because the target drops a
+     * replayed block on insert (a Replicated table, or `non_replicated_deduplication_window`);
+     * start-up refuses a target that cannot. `final`: accept such a target, exact only under
+     * FINAL (eventually, as merges collapse replays).
+     */
+    readonly exactness: 'insert' | 'final'
   }
   readonly redis: { readonly url: string }
   readonly metrics: { readonly port: number; readonly host: string }
@@ -80,6 +87,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     check: (v: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
   },
   'clickhouse.username': { kind: 'string', fix: 'a ClickHouse user, e.g. default' },
+  'clickhouse.exactness': {
+    kind: 'string',
+    fix: "'insert' (exact with plain queries; needs Replicated tables or a modern server) or 'final' (exact only under FINAL)",
+    check: (v: string) => v === 'insert' || v === 'final',
+  },
   'redis.url': { kind: 'string', fix: 'redis://host:6379', check: (v: string) => /^rediss?:\/\//.test(v) },
   'metrics.port': {
     kind: 'number',
@@ -148,6 +160,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'clickhouse.url': e.clickhouseUrl,
     'clickhouse.database': 'default',
     'clickhouse.username': 'default',
+    'clickhouse.exactness': 'insert',
     'redis.url': e.redisUrl,
     'metrics.port': e.metricsPort,
     'metrics.host': '127.0.0.1',

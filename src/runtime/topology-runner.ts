@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises'
-import type { Kafka, Producer } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 import { EpochLedger } from '../checkpoint/epoch-ledger.ts'
 import { Epochs, type LandedEpoch } from '../checkpoint/epochs.ts'
@@ -15,6 +15,7 @@ import { retry } from '../resilience/retry.ts'
 import { bindFormat } from '../serde/bind.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { SchemaRegistry } from '../serde/registry.ts'
+import type { DeadLetterTransport } from '../sinks/kafka/dead-letter-transport.ts'
 import type { Sink } from '../sinks/sink.ts'
 import type { TableFlushResult } from '../sinks/table-sink.ts'
 import { KafkaSource } from '../sources/kafka/kafka-source.ts'
@@ -26,7 +27,7 @@ import { type AnyTopology, decodes } from '../topology/define.ts'
 import { ProcessingLog } from './processing-log.ts'
 import { Serial } from './serial.ts'
 import { StatsReporter } from './stats-reporter.ts'
-import { deadLetterProducer, ensureTables, topologyInserter, topologySinks } from './wiring.ts'
+import { deadLetters, ensureTables, topologyInserter, topologySinks } from './wiring.ts'
 
 export interface RunnerDeps {
   readonly topology: AnyTopology
@@ -58,7 +59,7 @@ interface Running {
   readonly ledger: EpochLedger
   readonly sinks: readonly Sink<never>[]
   readonly reporter: StatsReporter
-  readonly producer: Producer
+  readonly dlq: DeadLetterTransport
   /** A store this runner made (not one it was given), closed when it stops. */
   readonly ownStore: StateStore | undefined
   readonly timer: NodeJS.Timeout
@@ -110,7 +111,7 @@ export class TopologyRunner {
     const { topology, config, kafka, clickhouse, events } = this.deps
     const def = topology.definition
     const features = await clickhouse.features()
-    const layers = await ensureTables(topology, clickhouse, features, this.log)
+    const layers = await ensureTables(topology, clickhouse, features, config, this.log)
     const inserter = topologyInserter({
       topology: this.name,
       clickhouse,
@@ -121,13 +122,13 @@ export class TopologyRunner {
         await this.heartbeat?.().catch(() => {})
       },
     })
-    const producer = await deadLetterProducer(kafka, topology.deadLetterTopic)
+    const dlq = await deadLetters(kafka, topology.deadLetterTopic, this.groupId)
     const ledger = new EpochLedger()
     const sinks = topologySinks({
       topology,
       features,
       inserter,
-      producer,
+      deadLetters: dlq,
       config,
       events,
       ingestTime: (t, p) => ledger.ingestTime(t, p),
@@ -181,7 +182,7 @@ export class TopologyRunner {
       ledger,
       sinks: sinks.all,
       reporter: new StatsReporter(this.name, pipeline.stats, events),
-      producer,
+      dlq,
       ownStore,
       timer: setInterval(() => this.onTimer(), tick),
     }
@@ -373,7 +374,7 @@ export class TopologyRunner {
     const run = this.running
     if (run) clearInterval(run.timer)
     await this.source?.stop().catch(() => {})
-    await run?.producer.disconnect().catch(() => {})
+    await run?.dlq.close().catch(() => {})
     await run?.ownStore?.close().catch(() => {})
     run?.pipeline.close()
   }

@@ -1,9 +1,10 @@
-import type { Kafka, Producer } from 'kafkajs'
-import { Partitioners } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { ClickHouse } from '../clickhouse/client.ts'
+import { redact } from '../clickhouse/client.ts'
 import type { Features } from '../clickhouse/features.ts'
 import type { TributaryConfig } from '../config/config.ts'
+import { ConfigError } from '../errors/tributary-error.ts'
 import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
 import type { Layer } from '../observability/labels.ts'
 import type { PipelineSinks } from '../pipeline/pipeline.ts'
@@ -13,6 +14,7 @@ import { CircuitBreaker } from '../resilience/circuit-breaker.ts'
 import { isRetriableError, retry } from '../resilience/retry.ts'
 import {
   bronzeTable,
+  dedupOnInsert,
   lateTable,
   processingLogTable,
   quarantineTable,
@@ -24,6 +26,7 @@ import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
+import { type DeadLetterTransport, TransactionalDeadLetters } from '../sinks/kafka/dead-letter-transport.ts'
 import { ensureTopic } from '../sinks/kafka/topics.ts'
 import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
@@ -31,13 +34,28 @@ import { jsonLines, TableSink } from '../sinks/table-sink.ts'
 import type { AnyTopology } from '../topology/define.ts'
 import type { GoldRow } from '../windows/gold-row.ts'
 
-/** Creates or evolves every table a topology writes, and its gold views; returns each table's layer. */
+/**
+ * Creates or evolves every table a topology writes, and its gold views; returns each table's layer.
+ * Refuses, before anything is written, a target where a replayed epoch would land twice, unless the
+ * configuration accepts exactness under FINAL only.
+ */
 export async function ensureTables(
   topology: AnyTopology,
   clickhouse: ClickHouse,
   features: Features,
+  config: TributaryConfig,
   log: Logger,
 ): Promise<Map<string, Layer>> {
+  if (!dedupOnInsert(features) && config.clickhouse.exactness === 'insert')
+    throw new ConfigError(
+      'clickhouse.exactness',
+      `ClickHouse ${features.version} at ${redact(config.clickhouse.url)} can neither replicate (no ZooKeeper, or no shard/replica macros) nor deduplicate inserts into plain MergeTree tables, so a block replayed after a crash would be counted twice by plain queries`,
+      'give the server ZooKeeper and <macros> (the local stack does), or use ClickHouse 22.2+ or chDB; or set TRIBUTARY_CLICKHOUSE_EXACTNESS=final to accept tables exact only under FINAL',
+    )
+  if (!dedupOnInsert(features))
+    log.warn(
+      'clickhouse.exactness=final: tables are exact only under FINAL (replays collapse as merges happen)',
+    )
   const def = topology.definition
   const specs = [
     ...(topology.tables.bronze ? [[bronzeTable(topology.entity, features), 'bronze'] as const] : []),
@@ -105,20 +123,10 @@ export function topologyInserter(opts: {
   })
 }
 
-/**
- * The producer behind the dead-letter topic, with the topic created. Not idempotent: on a freshly
- * started Kafka 4 broker, kafkajs' InitProducerId can wait forever on the loading transaction
- * coordinator (seen as a hung start-up in CI). A DLQ record sent twice after a retry is harmless:
- * each carries its source topic, partition and offset in its headers.
- */
-export async function deadLetterProducer(kafka: Kafka, topic: string): Promise<Producer> {
-  const producer = kafka.producer({
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  })
-  await producer.connect()
+/** The transactional sender behind the dead-letter topic, with the topic created. */
+export async function deadLetters(kafka: Kafka, topic: string, group: string): Promise<DeadLetterTransport> {
   await ensureTopic(kafka, topic)
-  return producer
+  return new TransactionalDeadLetters({ kafka, topic, group })
 }
 
 /** Every sink of a topology, and the same sinks as the pipeline addresses them. */
@@ -131,7 +139,7 @@ export function topologySinks(opts: {
   topology: AnyTopology
   features: Features
   inserter: Inserter
-  producer: Producer
+  deadLetters: DeadLetterTransport
   config: TributaryConfig
   events: EngineEvents
   /** The ingest time of a partition's rows (fixed per epoch, see EpochLedger). */
@@ -145,7 +153,7 @@ export function topologySinks(opts: {
     },
   }
   const dlq = new DeadLetterSink({
-    producer: opts.producer,
+    transport: opts.deadLetters,
     topic: topology.deadLetterTopic,
     withRetry: (fn) =>
       retry(fn, {

@@ -1,28 +1,27 @@
-import type { Message, Producer } from 'kafkajs'
+import type { Message } from 'kafkajs'
 import type { Rejection } from '../records/rejection.ts'
-import { sendChunked } from './kafka/send-chunked.ts'
+import type { DeadLetterTransport } from './kafka/dead-letter-transport.ts'
 import { Partitioned } from './partitioned.ts'
 import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
 
 /**
  * Rejected records to the dead-letter topic with their original key, value and headers, plus
- * headers saying why and where from, so they can be inspected and replayed as they were.
+ * headers saying why and where from, so they can be inspected and replayed as they were. Each
+ * input partition's rejects of an epoch go out as one block, once (see TransactionalDeadLetters).
  */
 export class DeadLetterSink implements Sink<Rejection> {
   readonly name: string
   private readonly messages = new Partitioned<Message[]>(() => [])
   private held = 0
-  private readonly producer: Producer
-  private readonly topic: string
+  private readonly transport: DeadLetterTransport
   private readonly send: (fn: () => Promise<unknown>) => Promise<unknown>
 
   constructor(opts: {
-    producer: Producer
+    transport: DeadLetterTransport
     topic: string
     withRetry: (fn: () => Promise<unknown>) => Promise<unknown>
   }) {
-    this.producer = opts.producer
-    this.topic = opts.topic
+    this.transport = opts.transport
     this.name = `dlq:${opts.topic}`
     this.send = opts.withRetry
   }
@@ -54,14 +53,21 @@ export class DeadLetterSink implements Sink<Rejection> {
 
   async flush(blocks: EpochBlocks, ready?: Promise<void>): Promise<FlushResult> {
     const started = Date.now()
-    const messages = this.messages.take(blocks.keys()).flatMap((p) => p.bucket)
-    this.held -= messages.length
+    const taken = this.messages.take(blocks.keys())
+    let rows = 0
+    for (const p of taken) rows += p.bucket.length
+    this.held -= rows
     await ready
-    await sendChunked(this.producer, this.topic, messages, this.send)
-    return { sink: this.name, rows: messages.length, durationMs: Date.now() - started }
+    await Promise.all(
+      taken.map(({ tp, key, bucket }) =>
+        this.send(() => this.transport.sendBlock(tp, String(BigInt(blocks.get(key)!.to) + 1n), bucket)),
+      ),
+    )
+    return { sink: this.name, rows, durationMs: Date.now() - started }
   }
 
   retainOnly(owned: ReadonlySet<string>): void {
+    void this.transport.retainOnly(owned)
     this.messages.retainOnly(owned)
     this.held = 0
     for (const m of this.messages.buckets()) this.held += m.length

@@ -1,10 +1,17 @@
+/** One input partition's part of an epoch: its epoch number and the input offsets it covers. */
+export interface Block {
+  /** `<epoch number>:<from>-<to>`. */
+  readonly id: string
+  /** The last input offset it covers (below `from` when it covers none: rows an idle tick made). */
+  readonly to: string
+}
+
 /**
- * Block ids of one epoch, per input partition (`partitionKey`): `<epoch number>:<from>-<to>`, the
- * partition's epoch and the input offsets it covers. A sink writes one block per (sink, listed
- * partition) and identifies it by that id, so the replay of an epoch after a crash re-forms the
- * same blocks, which the target drops as duplicates.
+ * The blocks of one epoch, per input partition (`partitionKey`). A sink writes one block per (sink,
+ * listed partition) and identifies it by the block's id, so the replay of an epoch after a crash
+ * re-forms the same blocks, which the target drops as duplicates.
  */
-export type EpochBlocks = ReadonlyMap<string, string>
+export type EpochBlocks = ReadonlyMap<string, Block>
 
 /**
  * Sinks, after Quix Streams: `add` is cheap and synchronous (the pipeline stays synchronous),

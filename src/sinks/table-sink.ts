@@ -102,7 +102,7 @@ export class TableSink<T> implements Sink<T> {
       rows += n
       if (bucket.oldest < oldest) oldest = bucket.oldest
       partitions.push(...bucket.tally.take())
-      const token = `${this.opts.table}:${tp.topic}:${tp.partition}:${epoch.get(key)}`
+      const token = `${this.opts.table}:${tp.topic}:${tp.partition}:${epoch.get(key)!.id}`
       return n > 0 ? [{ body: bucket.rows.take(), n, token }] : []
     })
     this.held -= rows

@@ -36,7 +36,7 @@ function member(shared: { store: MemoryStateStore; source: MemorySource; steps: 
   rows.flush = async (blocks, ready) => {
     if (failures.flush) throw new Error('ClickHouse is down')
     const result = await flush(blocks, ready)
-    steps.push(`flush ${[...blocks.values()].join(',')}`)
+    steps.push(`flush ${[...blocks.values()].map((b) => b.id).join(',')}`)
     return result
   }
   const durable = {

@@ -17,7 +17,14 @@ after(() => kafka.stop(true))
 test('Kafka down for 20 s mid-run: the engine rides it out, loses nothing, and Kafka commits catch up with the checkpoint', async () => {
   await kafka.start()
   const brokers = `127.0.0.1:${BASE_PORTS.kafka + kafka.offset}`
-  const config = testConfig({ TRIBUTARY_KAFKA_BROKERS: brokers, TRIBUTARY_SINK_RETRY_MAX_MS: '1000' })
+  // Epochs 15 s apart: the broker is down before the first epoch commits (its rows and state
+  // land first), which is what ended the engine before.
+  const config = testConfig({
+    TRIBUTARY_KAFKA_BROKERS: brokers,
+    TRIBUTARY_SINK_RETRY_MAX_MS: '1000',
+    TRIBUTARY_SINK_FLUSH_INTERVAL_MS: '15000',
+    TRIBUTARY_SINK_MIN_FLUSH_INTERVAL_MS: '15000',
+  })
   const ctx = testContext(config)
   const t = isolated(orders)
   const topic = t.definition.source.topics[0]!

@@ -173,16 +173,41 @@ export function goldTable(
   }
 }
 
-export function createTableSql(spec: TableSpec, f: Pick<Features, 'nonReplicatedDedupWindow'>): string {
+/**
+ * Where the server replicates, every table is Replicated: ClickHouse then drops a block identical
+ * to one inserted before (also through another replica), which is what makes a replayed epoch
+ * land once on 18.16. The replica path names the table, so each table has its own.
+ */
+export function createTableSql(
+  spec: TableSpec,
+  f: Pick<Features, 'nonReplicatedDedupWindow' | 'replicated'>,
+  database = 'default',
+): string {
   const columns = spec.columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(',\n')
   const lines = [
     `CREATE TABLE IF NOT EXISTS ${quoteTable(spec.name)} (\n${columns}\n)`,
-    `ENGINE = ${spec.engine}`,
+    `ENGINE = ${f.replicated ? replicatedEngine(spec, database) : spec.engine}`,
   ]
   if (spec.partitionBy) lines.push(`PARTITION BY ${spec.partitionBy}`)
   lines.push(`ORDER BY (${spec.orderBy.map(quoteIdent).join(', ')})`)
-  if (spec.dedupWindow !== undefined && f.nonReplicatedDedupWindow) {
+  if (spec.dedupWindow !== undefined && f.replicated) {
+    lines.push(`SETTINGS replicated_deduplication_window = ${spec.dedupWindow}`)
+  } else if (spec.dedupWindow !== undefined && f.nonReplicatedDedupWindow) {
     lines.push(`SETTINGS non_replicated_deduplication_window = ${spec.dedupWindow}`)
   }
   return lines.join('\n')
+}
+
+/** `ReplacingMergeTree(_version)` -> `ReplicatedReplacingMergeTree('<path>', '{replica}', _version)`. */
+function replicatedEngine(spec: TableSpec, database: string): string {
+  const match = /^(\w*MergeTree)\((.*)\)$/.exec(spec.engine)
+  if (!match) throw new TypeError(`table ${spec.name}: engine ${spec.engine} has no Replicated form`)
+  const [, family, args] = match
+  const path = `/clickhouse/tables/{shard}/${database}.${spec.name}`
+  return `Replicated${family}('${path}', '{replica}'${args ? `, ${args}` : ''})`
+}
+
+/** Whether a replayed block is dropped on insert, so plain queries are exact (see `clickhouse.exactness`). */
+export function dedupOnInsert(f: Pick<Features, 'nonReplicatedDedupWindow' | 'replicated'>): boolean {
+  return f.replicated || f.nonReplicatedDedupWindow
 }

@@ -16,7 +16,7 @@ export interface EnsureResult {
 export async function ensureTable(ch: ClickHouse, spec: TableSpec): Promise<EnsureResult> {
   const f = await ch.features()
   const before = await existingColumns(ch, spec.name)
-  if (before.size === 0) await ch.command(createTableSql(spec, f))
+  if (before.size === 0) await ch.command(createTableSql(spec, f, await currentDatabase(ch)))
   const existing = before.size === 0 ? await existingColumns(ch, spec.name) : before
   const added: string[] = []
   for (const col of spec.columns) {
@@ -46,6 +46,11 @@ async function addColumn(ch: ClickHouse, table: string, name: string, type: stri
     const now = await existingColumns(ch, table)
     if (now.get(name) === undefined || !sameType(now.get(name)!, type)) throw err
   }
+}
+
+async function currentDatabase(ch: ClickHouse): Promise<string> {
+  const [row] = await ch.query<{ db: string }>('SELECT currentDatabase() AS db')
+  return row?.db ?? 'default'
 }
 
 async function existingColumns(ch: ClickHouse, table: string): Promise<Map<string, string>> {

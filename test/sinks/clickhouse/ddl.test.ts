@@ -4,6 +4,7 @@ import { defineSchema } from '../../../src/schema/types.ts'
 import {
   bronzeTable,
   createTableSql,
+  dedupOnInsert,
   goldTable,
   processingLogTable,
   quarantineTable,
@@ -11,8 +12,21 @@ import {
 } from '../../../src/sinks/clickhouse/ddl.ts'
 import { sameType } from '../../../src/sinks/clickhouse/ensure-table.ts'
 
-const v18 = { dateTime64: false, lowCardinality: false, mapType: false, nonReplicatedDedupWindow: false }
-const v26 = { dateTime64: true, lowCardinality: true, mapType: true, nonReplicatedDedupWindow: true }
+const v18 = {
+  dateTime64: false,
+  lowCardinality: false,
+  mapType: false,
+  nonReplicatedDedupWindow: false,
+  replicated: false,
+}
+const v26 = {
+  dateTime64: true,
+  lowCardinality: true,
+  mapType: true,
+  nonReplicatedDedupWindow: true,
+  replicated: false,
+}
+const v18Replicated = { ...v18, replicated: true }
 
 describe('table specs', () => {
   it('bronze, silver and quarantine carry lineage and collapse on (topic, partition, offset)', () => {
@@ -64,6 +78,26 @@ describe('createTableSql', () => {
       /SETTINGS non_replicated_deduplication_window = 1000$/,
     )
     assert.doesNotMatch(createTableSql(bronzeTable('o', v18), v18), /SETTINGS/)
+  })
+
+  it('makes every table Replicated where the server replicates, with its own path and a dedup window', () => {
+    const sql = createTableSql(
+      goldTable('rev', [{ name: 'site', type: 'String' }], [], v18),
+      v18Replicated,
+      'db1',
+    )
+    assert.match(
+      sql,
+      /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/db1\.gold_rev_partials', '\{replica\}', _version\)/,
+    )
+    assert.match(sql, /SETTINGS replicated_deduplication_window = 1000$/)
+    assert.match(
+      createTableSql(bronzeTable('o', v18), v18Replicated),
+      /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/default\.bronze_o', '\{replica\}'\)/,
+    )
+    assert.equal(dedupOnInsert(v18), false)
+    assert.equal(dedupOnInsert(v18Replicated), true)
+    assert.equal(dedupOnInsert(v26), true)
   })
 
   it('quotes keyword column names', () => {
