@@ -114,6 +114,7 @@ export class Epochs {
         ref: commit.ref,
         changes: { ...emptyChanges(), meta: { [LEDGER_META.intent]: JSON.stringify(part.intent) } },
         offset: before ?? part.intent.from,
+        ...(commit.owner === undefined ? {} : { owner: commit.owner }),
       })
     }
     const consumed = new Map([...ranges].map(([key, r]) => [key, r.records]))

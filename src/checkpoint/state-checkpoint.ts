@@ -72,7 +72,8 @@ export class StateCheckpoint {
     if (!this.states.has(topic, partition)) {
       const started = this.clock()
       const ref = { topology: this.topology, topic, partition }
-      const state = await retry(() => store.load(ref, this.clock()), this.retry)
+      // Claimed: a member that held the partition before can no longer write it.
+      const state = await retry(() => store.load(ref, this.clock(), { claim: true }), this.retry)
       this.states.set(topic, partition, state)
       this.ledger.restore(topic, partition, state.meta)
       restored = {
@@ -111,6 +112,7 @@ export class StateCheckpoint {
             ref: { topology: this.topology, topic: o.topic, partition: o.partition },
             changes: this.states.take(o.topic, o.partition),
             offset: o.offset,
+            ...(state.owner === undefined ? {} : { owner: state.owner }),
           },
           before,
         }

@@ -1,6 +1,7 @@
+import { TributaryError } from '../errors/tributary-error.ts'
 import { checkpointBytes } from './checkpoint-bytes.ts'
 import type { PartitionCommit, PartitionRef, PartitionState, StateStore } from './state-store.ts'
-import { checkCommit, checkNow, checkRef } from './validate.ts'
+import { checkCommit, checkNow, checkRef, describeRef } from './validate.ts'
 
 interface Stored {
   offset: string | null
@@ -15,17 +16,23 @@ interface Stored {
  */
 export class MemoryStateStore implements StateStore {
   readonly #partitions = new Map<string, Stored>()
+  /** The latest claim per partition. */
+  readonly #owners = new Map<string, number>()
 
-  async load(p: PartitionRef, now: number): Promise<PartitionState> {
+  async load(p: PartitionRef, now: number, opts: { claim?: boolean } = {}): Promise<PartitionState> {
     checkRef(p)
     checkNow(now)
-    const s = this.#partitions.get(identity(p))
+    const id = identity(p)
+    const owner = opts.claim ? (this.#owners.get(id) ?? 0) + 1 : undefined
+    if (owner !== undefined) this.#owners.set(id, owner)
+    const s = this.#partitions.get(id)
     // Copies, so a caller mutating what it loaded cannot change the store behind a commit.
     return {
       offset: s?.offset ?? null,
       dedup: new Map([...(s?.dedup ?? [])].filter(([, expiresAt]) => now < expiresAt)),
       kv: new Map(s?.kv),
       meta: Object.fromEntries(s?.meta ?? []),
+      ...(owner === undefined ? {} : { owner }),
     }
   }
 
@@ -33,7 +40,8 @@ export class MemoryStateStore implements StateStore {
     // All validated before any is applied, as the Redis store does before it sends.
     checkNow(now)
     for (const c of batch) checkCommit(c)
-    for (const { ref, changes, offset } of batch) {
+    const fenced = batch.filter((c) => c.owner !== undefined && this.#owners.get(identity(c.ref)) !== c.owner)
+    for (const { ref, changes, offset } of batch.filter((c) => !fenced.includes(c))) {
       const id = identity(ref)
       const s = this.#partitions.get(id) ?? { offset: null, dedup: new Map(), kv: new Map(), meta: new Map() }
       this.#partitions.set(id, s)
@@ -44,12 +52,23 @@ export class MemoryStateStore implements StateStore {
       for (const [field, value] of Object.entries(changes.meta)) s.meta.set(field, value)
       s.offset = offset
     }
+    if (fenced.length > 0)
+      throw new TributaryError(
+        'STATE_FENCED',
+        fenced
+          .map(
+            (c) =>
+              `checkpoint of ${describeRef(c.ref)} refused: partition claimed by generation ${this.#owners.get(identity(c.ref)) ?? 'none'}, this member holds ${c.owner}; another member owns it now`,
+          )
+          .join('\n'),
+      )
     return { bytes: checkpointBytes(batch) }
   }
 
   async clear(p: PartitionRef): Promise<void> {
     checkRef(p)
     this.#partitions.delete(identity(p))
+    this.#owners.delete(identity(p))
   }
 
   async close(): Promise<void> {}

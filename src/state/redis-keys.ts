@@ -1,6 +1,6 @@
 import type { PartitionRef } from './state-store.ts'
 
-export type StatePart = 'offset' | 'dedup' | 'kv' | 'meta'
+export type StatePart = 'offset' | 'dedup' | 'kv' | 'meta' | 'owner'
 
 /**
  * `tributary:{<topology>|<topic>|<partition>}:<part>`. The braces are a Redis Cluster hash tag: only
@@ -17,5 +17,6 @@ export function stateKeys(p: PartitionRef): Record<StatePart, string> {
     dedup: stateKey(p, 'dedup'),
     kv: stateKey(p, 'kv'),
     meta: stateKey(p, 'meta'),
+    owner: stateKey(p, 'owner'),
   }
 }

@@ -58,15 +58,48 @@ export function createRedisStore(
 }
 
 /**
- * Each partition's checkpoint is one MULTI ... EXEC, and all of a commit's transactions travel in
- * one pipeline, so a commit costs one round trip however many partitions it covers.
+ * Each partition's checkpoint is one Lua script: the owner check, then the checkpoint's commands
+ * (`checkpointCommands`), so a member fenced off a partition (a newer claim) writes nothing, in the
+ * same atomic step as the write. All of a commit's scripts travel in one pipeline, so a commit costs
+ * one round trip however many partitions it covers. The keys share a hash tag, so the script runs
+ * on one node of a Redis Cluster too.
  *
- * MULTI rather than a Lua script per partition: neither rolls back a command that fails while
- * executing (Redis has no rollback), and both discard everything when a command is refused before
- * execution (MULTI: EXECABORT), so they are equally atomic. MULTI needs no script cache: after a
- * Redis restart EVALSHA fails with NOSCRIPT until the script is loaded again, which would cost
- * round trips and a second code path; and plain commands chunk without Lua's unpack() stack limit.
+ * EVAL rather than EVALSHA: after a Redis restart EVALSHA fails with NOSCRIPT until the script is
+ * loaded again, which would cost round trips and a second code path; the script is small. Before
+ * it writes, the script checks every command against the user's ACL (Redis 7), so a refusal
+ * applies nothing. A command failing while executing stops the script there (Redis has no
+ * rollback): the offset, written last, is then not written, and inputs are validated before
+ * anything is sent (validate.ts) so that this does not happen.
  */
+const CHECKPOINT_SCRIPT = `
+if redis.acl_check_cmd then
+  local i = 2
+  while i <= #ARGV do
+    local argc = tonumber(ARGV[i + 2])
+    if not redis.acl_check_cmd(ARGV[i], KEYS[tonumber(ARGV[i + 1])], unpack(ARGV, i + 3, math.min(i + 2 + argc, i + 4))) then
+      return redis.error_reply('NOPERM this user has no permission to run ' .. ARGV[i] .. ' (nothing applied)')
+    end
+    i = i + 3 + argc
+  end
+end
+if ARGV[1] ~= '' then
+  local owner = redis.call('GET', KEYS[1])
+  if owner ~= ARGV[1] then
+    return redis.error_reply('FENCED partition claimed by generation ' .. tostring(owner) .. ', this member holds ' .. ARGV[1])
+  end
+end
+local i = 2
+while i <= #ARGV do
+  local name, key, argc = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
+  redis.call(name, key, unpack(ARGV, i + 3, i + 2 + argc))
+  i = i + 3 + argc
+end
+return 'OK'
+`
+
+/** The keys a checkpoint script gets, in KEYS order (owner first). */
+const SCRIPT_KEYS = ['owner', 'offset', 'dedup', 'kv', 'meta'] as const
+
 export class RedisStateStore implements StateStore {
   readonly client: Redis
   readonly #chunk: number
@@ -85,16 +118,17 @@ export class RedisStateStore implements StateStore {
     return this.#roundTrips
   }
 
-  async load(p: PartitionRef, now: number): Promise<PartitionState> {
+  async load(p: PartitionRef, now: number, opts: { claim?: boolean } = {}): Promise<PartitionState> {
     checkRef(p)
     checkNow(now)
     const k = stateKeys(p)
-    const [offset, dedup, kv, meta] = await this.#send(`load of ${describeRef(p)}`, [
+    const [offset, dedup, kv, meta, owner] = await this.#send(`load of ${describeRef(p)}`, [
       ['get', k.offset],
       // `(` makes the bound exclusive: a key is live while now < expiresAt, as commit expires <= now.
       ['zrangebyscore', k.dedup, `(${now}`, '+inf', 'WITHSCORES'],
       ['hgetall', k.kv],
       ['hgetall', k.meta],
+      ...(opts.claim ? [['incr', k.owner]] : []),
     ])
     const pairs = dedup as string[]
     const live = new Map<string, number>()
@@ -104,6 +138,7 @@ export class RedisStateStore implements StateStore {
       dedup: live,
       kv: new Map(Object.entries(kv as Record<string, string>)),
       meta: { ...(meta as Record<string, string>) },
+      ...(owner === undefined ? {} : { owner: Number(owner) }),
     }
   }
 
@@ -111,25 +146,26 @@ export class RedisStateStore implements StateStore {
     checkNow(now)
     for (const c of batch) checkCommit(c)
     if (batch.length === 0) return { bytes: 0 }
-    const transactions = batch.map((c) => checkpointCommands(c, now, this.#chunk))
     const pipeline = this.client.pipeline()
-    // Pipeline.multi() exists at run time but not in ioredis' types. It (unlike call('multi')) marks
-    // the queued commands as a transaction, which ioredis needs to drop fragments after a disconnect.
-    const transactional = pipeline as unknown as { multi(): unknown }
-    for (const tx of transactions) {
-      transactional.multi()
-      for (const [name, ...args] of tx) pipeline.call(name!, ...args)
-      // Inside a pipeline with an open MULTI this queues EXEC; the pipeline is sent below.
-      void pipeline.exec()
+    for (const c of batch) {
+      const k = stateKeys(c.ref)
+      const args: string[] = [c.owner === undefined ? '' : String(c.owner)]
+      for (const [name, key, ...rest] of checkpointCommands(c, now, this.#chunk)) {
+        const at = SCRIPT_KEYS.findIndex((part) => k[part] === key)
+        args.push(name!, String(at + 1), String(rest.length), ...rest)
+      }
+      pipeline.call(
+        'eval',
+        CHECKPOINT_SCRIPT,
+        String(SCRIPT_KEYS.length),
+        ...SCRIPT_KEYS.map((part) => k[part]),
+        ...args,
+      )
     }
     const results = await this.#exec(pipeline, 'commit')
     const failures: TributaryError[] = []
-    let at = 0
-    transactions.forEach((tx, i) => {
-      const replies = results.slice(at, at + tx.length + 2)
-      at += tx.length + 2
-      const failure = transactionFailure(replies, describeRef(batch[i]!.ref))
-      if (failure) failures.push(failure)
+    results.forEach(([error], i) => {
+      if (error) failures.push(checkpointFailure(error, describeRef(batch[i]!.ref)))
     })
     if (failures.length > 0) throw combine(failures)
     return { bytes: checkpointBytes(batch) }
@@ -138,7 +174,7 @@ export class RedisStateStore implements StateStore {
   async clear(p: PartitionRef): Promise<void> {
     checkRef(p)
     const k = stateKeys(p)
-    await this.#send(`clear of ${describeRef(p)}`, [['del', k.offset, k.dedup, k.kv, k.meta]])
+    await this.#send(`clear of ${describeRef(p)}`, [['del', k.offset, k.dedup, k.kv, k.meta, k.owner]])
   }
 
   async close(): Promise<void> {
@@ -172,7 +208,8 @@ export class RedisStateStore implements StateStore {
 
 /**
  * One partition's checkpoint as Redis commands, in the order PartitionChanges documents; the offset
- * is written last. Wrapped in MULTI/EXEC by the caller.
+ * is written last. Each command's first argument is one of the partition's keys. Run after the owner
+ * check, atomically, by CHECKPOINT_SCRIPT.
  */
 export function checkpointCommands(
   c: PartitionCommit,
@@ -195,29 +232,17 @@ export function checkpointCommands(
 }
 
 /**
- * A transaction's replies are MULTI, one per queued command, then EXEC. EXEC fails (EXECABORT) when a
- * command was refused while queueing; then nothing applied, and the refusals say why. A command that
- * fails while executing leaves the others applied, so that is reported as a rejection to look into.
+ * A script that failed: fenced (a newer claim: nothing applied), or a command failing while
+ * executing (the commands before it applied), which is reported as a rejection to look into.
  */
-function transactionFailure(
-  replies: [Error | null, unknown][],
-  partition: string,
-): TributaryError | undefined {
-  const queued = replies
-    .slice(0, -1)
-    .map(([error]) => error)
-    .filter((e): e is Error => e !== null)
-  const [execError, execValue] = replies.at(-1) ?? [new Error('no EXEC reply'), null]
-  if (execError) return stateError(execError, `checkpoint of ${partition} (nothing applied)`, queued)
-  const failed = Array.isArray(execValue) ? execValue.filter((v): v is Error => v instanceof Error) : []
-  if (failed.length > 0) {
-    return stateError(
-      failed[0],
-      `checkpoint of ${partition} (commands after the failure still applied)`,
-      failed,
+function checkpointFailure(error: Error, partition: string): TributaryError {
+  if (/^FENCED\b/.test(error.message))
+    return new TributaryError(
+      'STATE_FENCED',
+      `checkpoint of ${partition} refused: ${error.message.replace(/^FENCED /, '')}; another member owns it now`,
+      { cause: error },
     )
-  }
-  return undefined
+  return stateError(error, `checkpoint of ${partition}`)
 }
 
 function combine(failures: TributaryError[]): TributaryError {

@@ -19,6 +19,12 @@ export interface PartitionState {
   kv: Map<string, string>
   /** Small extras (e.g. watermark JSON). */
   meta: Record<string, string>
+  /**
+   * The generation under which this member holds the partition, when it claimed it on load: a
+   * commit carrying an older generation is refused (a member that lost the partition without
+   * noticing, e.g. paused past its session, cannot write over its new owner).
+   */
+  owner?: number
 }
 
 /**
@@ -37,15 +43,23 @@ export interface PartitionCommit {
   ref: PartitionRef
   changes: PartitionChanges
   offset: string
+  /** The committing member's generation (`PartitionState.owner`): checked in the same atomic step. */
+  owner?: number
 }
 
 export interface StateStore {
-  load(p: PartitionRef, now: number): Promise<PartitionState>
+  /**
+   * `claim`: take the partition over in the same round trip, fencing every earlier holder; the
+   * state then carries the new generation as `owner`. Inspection loads do not claim.
+   */
+  load(p: PartitionRef, now: number, opts?: { claim?: boolean }): Promise<PartitionState>
   /**
    * ONE round trip for all partitions: each partition's changes + its offset are applied atomically
    * (per partition). Re-applying the same commit leaves the same state, so a commit whose outcome is
    * unknown (connection lost) can simply be sent again. `bytes` is the checkpoint's payload size
-   * (see checkpointBytes), the same for every store.
+   * (see checkpointBytes), the same for every store. A commit with an `owner` the partition's
+   * latest claim does not match is refused (STATE_FENCED), and none of that batch's partitions that
+   * are fenced is applied.
    */
   commit(batch: PartitionCommit[], now: number): Promise<{ bytes: number }>
   /** Deletes a partition's state (tests / resets). */

@@ -136,3 +136,34 @@ export async function contractScenario(store: StateStore, topology: string): Pro
   await store.clear(p1)
   return seen
 }
+
+/**
+ * Fencing: a load that claims a partition makes every earlier holder's commits fail with
+ * STATE_FENCED, with nothing of theirs applied; the new holder and unfenced partitions still write.
+ */
+export async function fencingScenario(store: StateStore, topology: string): Promise<void> {
+  const p: PartitionRef = { topology, topic: 'orders', partition: 0 }
+  const other: PartitionRef = { topology, topic: 'orders', partition: 1 }
+  const zombie = await store.load(p, 0, { claim: true })
+  const heir = await store.load(p, 0, { claim: true })
+  assert.ok(zombie.owner !== undefined && heir.owner !== undefined && heir.owner > zombie.owner)
+  assert.equal((await store.load(p, 0)).owner, undefined, 'an inspection load claims nothing')
+  await assert.rejects(
+    store.commit(
+      [
+        { ref: p, offset: '99', owner: zombie.owner, changes: changes({ kvPut: [['stale', 'x']] }) },
+        { ref: other, offset: '5', changes: emptyChanges() },
+      ],
+      0,
+    ),
+    (err: Error & { code?: string }) => err.code === 'STATE_FENCED',
+  )
+  const after = snapshot(await store.load(p, 0))
+  assert.equal(after.offset, null, "the stale member's offset did not land")
+  assert.deepEqual(after.kv, [])
+  assert.equal((await store.load(other, 0)).offset, '5', 'an unfenced partition of the batch still wrote')
+  await store.commit([{ ref: p, offset: '7', owner: heir.owner, changes: emptyChanges() }], 0)
+  assert.equal((await store.load(p, 0)).offset, '7')
+  await store.clear(p)
+  await store.clear(other)
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { checkpointBytes } from '../../src/state/checkpoint-bytes.ts'
 import { MemoryStateStore } from '../../src/state/memory-store.ts'
 import { emptyChanges } from '../../src/state/state-store.ts'
-import { contractScenario } from './contract.ts'
+import { contractScenario, fencingScenario } from './contract.ts'
 
 const ref = { topology: 't', topic: 'orders', partition: 0 }
 
@@ -65,4 +65,8 @@ test('bytes counts the checkpoint payload in UTF-8', () => {
     },
   ])
   assert.equal(bytes, 2 + 3 + 1 + 2 + 4 + 1 + 1 + 2)
+})
+
+test('a claim fences every earlier holder of the partition', async () => {
+  await fencingScenario(new MemoryStateStore(), 't')
 })

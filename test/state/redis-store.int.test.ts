@@ -9,7 +9,7 @@ import { stateKeys } from '../../src/state/redis-keys.ts'
 import { checkpointCommands, createRedisStore } from '../../src/state/redis-store.ts'
 import type { PartitionChanges, PartitionRef } from '../../src/state/state-store.ts'
 import { emptyChanges } from '../../src/state/state-store.ts'
-import { contractScenario, snapshot } from './contract.ts'
+import { contractScenario, fencingScenario, snapshot } from './contract.ts'
 
 const url = endpointsFromEnv().redisUrl
 const store = createRedisStore(url)
@@ -54,7 +54,7 @@ test('all four parts round-trip, under hash-tagged keys of the documented types'
     kv: [['window:2026-01-01T10', '{"count":3,"sum":1.5}']],
     meta: [['watermark', '{"eventTime":1767261600000}']],
   })
-  const keys = stateKeys(p)
+  const { owner: _claimedOnly, ...keys } = stateKeys(p)
   assert.deepEqual(
     Object.values(keys).sort(),
     (await admin.keys(`tributary:{${topology}|roundtrip|3}:*`)).sort(),
@@ -74,8 +74,8 @@ test('all four parts round-trip, under hash-tagged keys of the documented types'
 })
 
 test('a checkpoint is all-or-nothing: one refused command leaves neither its changes nor its offset', async () => {
-  // A real refusal at queueing time: a user without HDEL. The partition whose checkpoint needs HDEL
-  // must keep its previous state; the other partition in the same pipeline commits on its own.
+  // A real refusal: a user without HDEL. The partition whose checkpoint needs HDEL must keep its
+  // previous state; the other partition in the same pipeline commits on its own.
   const user = `tributary-test-${randomUUID()}`
   const password = randomUUID()
   await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '+@all', '-hdel')
@@ -112,7 +112,7 @@ test('a checkpoint is all-or-nothing: one refused command leaves neither its cha
       )
     assert.equal((failure as { code?: string }).code, 'STATE_REJECTED')
     assert.equal((failure as { retriable?: boolean }).retriable, false)
-    assert.match(String(failure), /atomic\/0 \(nothing applied\).*EXECABORT.*NOPERM/s)
+    assert.match(String(failure), /atomic\/0.*NOPERM.*hdel \(nothing applied\)/s)
 
     assert.deepEqual(snapshot(await store.load(victim, 0)), before)
     assert.equal((await store.load(bystander, 0)).offset, '7')
@@ -122,15 +122,20 @@ test('a checkpoint is all-or-nothing: one refused command leaves neither its cha
   }
 })
 
-test('Redis has no rollback: a command failing while executing is reported, not hidden', async () => {
-  // Why commit validates scores and bounds before sending: errors at execution time apply partially.
+test('Redis has no rollback: a command failing while executing is reported, and the offset is not written', async () => {
+  // Why commit validates scores and bounds before sending: errors at execution time apply partially,
+  // up to the failing command; the offset comes last, so it never claims changes that did not land.
   const p = ref('wrongtype')
   await admin.set(stateKeys(p).kv, 'not a hash')
   await assert.rejects(
-    store.commit([{ ref: p, offset: '3', changes: changes({ kvPut: [['k', 'v']] }) }], 0),
+    store.commit(
+      [{ ref: p, offset: '3', changes: changes({ dedupAdd: [['d', 100]], kvPut: [['k', 'v']] }) }],
+      0,
+    ),
     (e: Error & { code?: string }) => e.code === 'STATE_REJECTED' && /WRONGTYPE/.test(e.message),
   )
-  assert.equal(await admin.get(stateKeys(p).offset), '3')
+  assert.equal(await admin.zcard(stateKeys(p).dedup), 1, 'the commands before the failure applied')
+  assert.equal(await admin.get(stateKeys(p).offset), null)
 })
 
 test('expired dedup keys are not loaded and are removed at the next checkpoint', async () => {
@@ -205,4 +210,8 @@ test('the Redis and memory stores give identical results for the same sequence',
   const redisSeen = await contractScenario(store, `${topology}-contract`)
   const memorySeen = await contractScenario(new MemoryStateStore(), `${topology}-contract`)
   assert.deepEqual(redisSeen, memorySeen)
+})
+
+test('a claim fences every earlier holder of the partition, checked in the same script as the write', async () => {
+  await fencingScenario(store, `${topology}-fencing`)
 })
