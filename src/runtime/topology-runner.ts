@@ -112,16 +112,11 @@ export class TopologyRunner {
     const def = topology.definition
     const features = await clickhouse.features()
     const layers = await ensureTables(topology, clickhouse, features, config, this.log)
-    const inserter = topologyInserter({
-      topology: this.name,
-      clickhouse,
-      config,
-      events,
-      onWait: async () => {
-        if (this.failure !== undefined) throw this.failure
-        await this.heartbeat?.().catch(() => {})
-      },
-    })
+    const onWait = async () => {
+      if (this.failure !== undefined) throw this.failure
+      await this.heartbeat?.().catch(() => {})
+    }
+    const inserter = topologyInserter({ topology: this.name, clickhouse, config, events, onWait })
     const dlq = await deadLetters(kafka, topology.deadLetterTopic, this.groupId)
     const ledger = new EpochLedger()
     const sinks = topologySinks({
@@ -132,6 +127,7 @@ export class TopologyRunner {
       config,
       events,
       ingestTime: (t, p) => ledger.ingestTime(t, p),
+      onWait,
     })
     // Every topology checkpoints (offsets and epoch intents), stateful or not.
     const ownStore = this.deps.stateStore ? undefined : createRedisStore(config.redis.url)

@@ -4,6 +4,7 @@ import type { ClickHouse } from '../clickhouse/client.ts'
 import { redact } from '../clickhouse/client.ts'
 import type { Features } from '../clickhouse/features.ts'
 import type { TributaryConfig } from '../config/config.ts'
+import { permanentKafkaError } from '../errors/kafka-errors.ts'
 import { ConfigError } from '../errors/tributary-error.ts'
 import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
 import type { Layer } from '../observability/labels.ts'
@@ -144,6 +145,8 @@ export function topologySinks(opts: {
   events: EngineEvents
   /** The ingest time of a partition's rows (fixed per epoch, see EpochLedger). */
   ingestTime: (topic: string, partition: number) => number
+  /** Between attempts while the DLQ's broker is unreachable (heartbeats the group; may throw to give up). */
+  onWait: () => Promise<void>
 }): TopologySinks {
   const { topology, features, inserter, config, events, ingestTime } = opts
   const def = topology.definition
@@ -160,9 +163,12 @@ export function topologySinks(opts: {
         retries: Number.POSITIVE_INFINITY,
         baseMs: config.sink.retry.baseMs,
         maxMs: config.sink.retry.maxMs,
-        isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false,
-        onRetry: (r) =>
-          events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: topology.name, target: 'dlq', ...r }),
+        // kafkajs calls a broker outage non-retriable once its own retries ran out: wait it out.
+        isRetriable: (e) => permanentKafkaError(e) === undefined,
+        onRetry: async (r) => {
+          events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: topology.name, target: 'dlq', ...r })
+          await opts.onWait()
+        },
       }),
   })
   const rejectTable = (table: string) =>

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import kafkajs from 'kafkajs'
-import { groupMovedOn } from '../../src/sources/kafka/kafka-source.ts'
+import { groupMovedOn, permanentKafkaError } from '../../src/errors/kafka-errors.ts'
 
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } = kafkajs
 
@@ -22,4 +22,17 @@ test('other failures are not a group moving on', () => {
   assert.equal(groupMovedOn(new KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:9092')), undefined)
   assert.equal(groupMovedOn(protocol('TOPIC_AUTHORIZATION_FAILED', 29)), undefined)
   assert.equal(groupMovedOn(undefined), undefined)
+})
+
+test("a fenced producer is permanent; a broker outage behind kafkajs' exhausted retries is not", () => {
+  const fenced = protocol('INVALID_PRODUCER_EPOCH', 47)
+  assert.equal(
+    permanentKafkaError(Reflect.construct(KafkaJSNonRetriableError, [fenced, { cause: fenced }])),
+    'INVALID_PRODUCER_EPOCH',
+  )
+  const down = new KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:9092')
+  assert.equal(
+    permanentKafkaError(Reflect.construct(KafkaJSNonRetriableError, [down, { cause: down }])),
+    undefined,
+  )
 })

@@ -1,29 +1,10 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { TributaryConfig } from '../../config/config.ts'
+import { groupMovedOn } from '../../errors/kafka-errors.ts'
 import type { TopicPartitionOffset } from '../../records/partition.ts'
 import type { CommitOutcome, Source, SourceListener } from '../source.ts'
 import { toRecord } from './to-record.ts'
-
-/** Refusals that mean the group moved on: the partitions' next owner resumes from the last commit. */
-const GROUP_MOVED_ON = ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']
-
-/**
- * The broker's error type behind a kafkajs error, if it says the group moved on. kafkajs wraps a
- * protocol error (which carries `type`) in KafkaJSNonRetriableError or KafkaJSNumberOfRetriesExceeded,
- * which keep it as `cause` or `originalError` and carry no `type` of their own.
- */
-export function groupMovedOn(err: unknown): string | undefined {
-  for (
-    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
-    if (typeof e.type === 'string' && GROUP_MOVED_ON.includes(e.type)) return e.type
-    e = (e.originalError ?? e.cause) as typeof e
-  }
-  return undefined
-}
 
 /** A kafkajs consumer group as a `Source`: manual offsets, one partition's batch at a time. */
 export class KafkaSource implements Source {
