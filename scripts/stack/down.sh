@@ -2,7 +2,8 @@
 # Stops every service this stack dir started (SIGTERM, then SIGKILL after TRIBUTARY_STOP_TIMEOUT s).
 # Idempotent. --purge also deletes the stack dir's data (Kafka logs, ClickHouse tables, Redis AOF,
 # registry database); downloads in TRIBUTARY_CACHE_DIR are kept.
-# Usage: scripts/stack/down.sh [--purge] [service...]   (default: every service, the cluster's too)
+# Usage: scripts/stack/down.sh [--purge] [--cluster] [service...]
+#   (default: every service, the cluster's too; --cluster: only the cluster's)
 set -uo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -12,6 +13,7 @@ services=()
 for a in "$@"; do
   case "$a" in
   --purge) purge=1 ;;
+  --cluster) services+=("${TRIBUTARY_CLUSTER_SERVICES[@]}") ;;
   *) is_service "$a" || die "unknown service '$a' (one of: ${TRIBUTARY_SERVICES[*]})"; services+=("$a") ;;
   esac
 done

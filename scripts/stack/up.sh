@@ -42,7 +42,7 @@ for p in "${pids[@]}"; do wait "$p" || die "a download failed (see above)"; done
 failed=()
 # ZooKeeper first: the ClickHouse servers need its root nodes.
 if [[ " ${services[*]} " == *" zookeeper "* ]]; then
-  if svc_start zookeeper && zookeeper_create_roots; then :; else failed+=(zookeeper); fi
+  (svc_start zookeeper && zookeeper_create_roots) || failed+=(zookeeper)
 fi
 # Then every other service in parallel.
 declare -A job
