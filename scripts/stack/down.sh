@@ -14,7 +14,7 @@ for a in "$@"; do
   case "$a" in
   --purge) purge=1 ;;
   --cluster) services+=("${TRIBUTARY_CLUSTER_SERVICES[@]}") ;;
-  *) is_service "$a" || die "unknown service '$a' (one of: ${TRIBUTARY_SERVICES[*]})"; services+=("$a") ;;
+  *) is_service "$a" || die "unknown service '$a' (one of: ${TRIBUTARY_SERVICES[*]} ${TRIBUTARY_CLUSTER_SERVICES[*]})"; services+=("$a") ;;
   esac
 done
 ((${#services[@]})) || services=("${TRIBUTARY_SERVICES[@]}" "${TRIBUTARY_CLUSTER_SERVICES[@]}")

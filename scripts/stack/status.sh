@@ -11,7 +11,7 @@ if ((${#services[@]} == 0)); then
   services=("${TRIBUTARY_SERVICES[@]}")
   if cluster_requested || cluster_running; then services+=("${TRIBUTARY_CLUSTER_SERVICES[@]}"); fi
 fi
-for s in "${services[@]}"; do is_service "$s" || die "unknown service '$s' (one of: ${TRIBUTARY_SERVICES[*]})"; done
+for s in "${services[@]}"; do is_service "$s" || die "unknown service '$s' (one of: ${TRIBUTARY_SERVICES[*]} ${TRIBUTARY_CLUSTER_SERVICES[*]})"; done
 
 echo "stack dir: $TRIBUTARY_STACK_DIR (TRIBUTARY_PORT_OFFSET=$TRIBUTARY_PORT_OFFSET)"
 print_table "${services[@]}"

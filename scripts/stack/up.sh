@@ -19,7 +19,7 @@ if ((${#services[@]} == 0)); then
   services=("${TRIBUTARY_SERVICES[@]}")
   if cluster_requested; then services+=("${TRIBUTARY_CLUSTER_SERVICES[@]}"); fi
 fi
-for s in "${services[@]}"; do is_service "$s" || die "unknown service '$s' (one of: ${TRIBUTARY_SERVICES[*]})"; done
+for s in "${services[@]}"; do is_service "$s" || die "unknown service '$s' (one of: ${TRIBUTARY_SERVICES[*]} ${TRIBUTARY_CLUSTER_SERVICES[*]})"; done
 mkdir -p "$TRIBUTARY_STACK_DIR" "$STACK_RUN" "$STACK_LOGS"
 
 # One up.sh at a time per stack dir.
