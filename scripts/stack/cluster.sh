@@ -9,7 +9,7 @@
 TRIBUTARY_CLUSTER_CLICKHOUSE=(ch-s1r1 ch-s1r2 ch-s2r1 ch-s2r2)
 TRIBUTARY_CLUSTER_REDIS=(redis-c1 redis-c2 redis-c3)
 TRIBUTARY_CLUSTER_SERVICES=("${TRIBUTARY_CLUSTER_CLICKHOUSE[@]}" "${TRIBUTARY_CLUSTER_REDIS[@]}")
-export TRIBUTARY_CLICKHOUSE_CLUSTER_NAME_DEFAULT=tributary_cluster
+CLICKHOUSE_CLUSTER_NAME=tributary_cluster
 
 cluster_requested() { [[ "${TRIBUTARY_STACK_CLUSTER:-}" == 1 || "${TRIBUTARY_STACK_CLUSTER:-}" == true ]]; }
 
@@ -70,7 +70,7 @@ write_cluster_clickhouse_config() {
     CLICKHOUSE_INTERSERVER_PORT=$(ch_interserver_port "$svc")
     write_clickhouse_config "$d"
   ) || return 1
-  write_clickhouse_replication "$d" "$ZOOKEEPER_ROOT_CLUSTER" "$TRIBUTARY_CLICKHOUSE_CLUSTER_NAME_DEFAULT" \
+  write_clickhouse_replication "$d" "$ZOOKEEPER_ROOT_CLUSTER" "$CLICKHOUSE_CLUSTER_NAME" \
     "0$shard" "r$replica" "$(cluster_shards_xml)"
   cat >"$d/config.d/memory.xml" <<'EOF'
 <?xml version="1.0"?>
@@ -149,7 +149,7 @@ cluster_env_lines() {
   for s in "${TRIBUTARY_CLUSTER_CLICKHOUSE[@]}"; do urls+=("http://127.0.0.1:$(ch_http_port "$s")"); done
   for s in "${TRIBUTARY_CLUSTER_REDIS[@]}"; do nodes+=("127.0.0.1:$(redis_c_port "$s")"); done
   echo "export TRIBUTARY_STACK_CLUSTER=1"
-  echo "# ClickHouse cluster $TRIBUTARY_CLICKHOUSE_CLUSTER_NAME_DEFAULT: 2 shards x 2 replicas, shard by shard, replica by replica."
+  echo "# ClickHouse cluster $CLICKHOUSE_CLUSTER_NAME: 2 shards x 2 replicas, shard by shard, replica by replica."
   echo "export TRIBUTARY_CLICKHOUSE_CLUSTER_URLS=$(IFS=,; echo "${urls[*]}")"
   echo "export TRIBUTARY_REDIS_CLUSTER_NODES=$(IFS=,; echo "${nodes[*]}")"
 }
