@@ -39,4 +39,4 @@ export TRIBUTARY_MAVEN_REPO="$TRIBUTARY_CACHE_DIR/maven/repository"
 export TRIBUTARY_STACK_TIMEOUT="${TRIBUTARY_STACK_TIMEOUT:-90}"
 export TRIBUTARY_STOP_TIMEOUT="${TRIBUTARY_STOP_TIMEOUT:-30}"
 
-TRIBUTARY_SERVICES=(kafka registry redis clickhouse)
+TRIBUTARY_SERVICES=(kafka registry redis zookeeper clickhouse)

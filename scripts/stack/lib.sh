@@ -7,6 +7,12 @@
 
 # shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=zookeeper.sh
+source "$(dirname "${BASH_SOURCE[0]}")/zookeeper.sh"
+# shellcheck source=replication.sh
+source "$(dirname "${BASH_SOURCE[0]}")/replication.sh"
+# shellcheck source=cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 
 STACK_RUN="$TRIBUTARY_STACK_DIR/run"
 STACK_LOGS="$TRIBUTARY_STACK_DIR/logs"
@@ -20,7 +26,7 @@ die() {
 is_service() {
   local s
   for s in "${TRIBUTARY_SERVICES[@]}"; do [[ "$s" == "$1" ]] && return 0; done
-  return 1
+  is_cluster_service "$1"
 }
 
 svc_ports() {
@@ -29,6 +35,8 @@ svc_ports() {
   registry) echo "$REGISTRY_PORT" ;;
   redis) echo "$REDIS_PORT" ;;
   clickhouse) echo "$CLICKHOUSE_HTTP_PORT $CLICKHOUSE_TCP_PORT" ;;
+  zookeeper) echo "$ZOOKEEPER_PORT" ;;
+  ch-* | redis-c*) cluster_svc_ports "$1" ;;
   esac
 }
 
@@ -38,6 +46,8 @@ svc_address() {
   registry) echo "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7" ;;
   redis) echo "redis://127.0.0.1:$REDIS_PORT" ;;
   clickhouse) echo "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT (native :$CLICKHOUSE_TCP_PORT)" ;;
+  zookeeper) echo "127.0.0.1:$ZOOKEEPER_PORT" ;;
+  ch-* | redis-c*) cluster_svc_address "$1" ;;
   esac
 }
 
@@ -221,6 +231,7 @@ svc_install() {
   case "$1" in
   kafka) fetch_kafka ;;
   registry) fetch_apicurio ;;
+  zookeeper) fetch_zookeeper ;;
   *) : ;;
   esac
 }
@@ -301,8 +312,9 @@ format_kafka_storage() {
   echo "$TRIBUTARY_KAFKA_VERSION" >"$d/version"
 }
 
+# Also the base of each cluster replica's config (cluster.sh), with its own directory and ports.
 write_clickhouse_config() {
-  local d="$TRIBUTARY_STACK_DIR/clickhouse"
+  local d="${1:-$TRIBUTARY_STACK_DIR/clickhouse}"
   mkdir -p "$d/data" "$d/tmp" "$d/user_files" "$d/format_schemas" "$d/log"
   cat >"$d/config.xml" <<EOF
 <?xml version="1.0"?>
@@ -370,7 +382,9 @@ svc_config() {
   kafka) write_kafka_config && format_kafka_storage ;;
   registry) mkdir -p "$TRIBUTARY_STACK_DIR/registry/data" ;;
   redis) mkdir -p "$TRIBUTARY_STACK_DIR/redis/data" ;;
-  clickhouse) write_clickhouse_config ;;
+  clickhouse) write_clickhouse_config && write_clickhouse_single_replication ;;
+  zookeeper) write_zookeeper_config ;;
+  ch-* | redis-c*) cluster_svc_config "$1" ;;
   esac
 }
 
@@ -401,6 +415,8 @@ svc_command() {
   clickhouse)
     echo clickhouse-server "--config-file=$d/config.xml"
     ;;
+  zookeeper) zookeeper_command ;;
+  ch-* | redis-c*) cluster_svc_command "$1" ;;
   esac
 }
 
@@ -410,6 +426,8 @@ svc_healthy() {
   registry) curl -fsS -m 3 -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" 2>/dev/null ;;
   redis) [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] ;;
   clickhouse) [[ "$(curl -fsS -m 3 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == Ok.* ]] ;;
+  zookeeper) zookeeper_healthy ;;
+  ch-* | redis-c*) cluster_svc_healthy "$1" ;;
   esac
 }
 
@@ -428,6 +446,8 @@ svc_version() {
     ;;
   redis) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" INFO server 2>/dev/null | tr -d '\r' | sed -n 's/^redis_version://p' ;;
   clickhouse) curl -fsS -m 3 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/?query=SELECT%20version()" 2>/dev/null ;;
+  zookeeper) zookeeper_version ;;
+  ch-* | redis-c*) cluster_svc_version "$1" ;;
   esac
 }
 
@@ -538,7 +558,9 @@ export TRIBUTARY_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export TRIBUTARY_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 export TRIBUTARY_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export TRIBUTARY_CLICKHOUSE_URL=http://127.0.0.1:$CLICKHOUSE_HTTP_PORT
+export TRIBUTARY_ZOOKEEPER=127.0.0.1:$ZOOKEEPER_PORT
 EOF
+  if cluster_running; then cluster_env_lines >>"$TRIBUTARY_STACK_DIR/env"; fi
 }
 
 print_table() {

@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Starts the local stack (Kafka KRaft, Apicurio Registry, Redis, ClickHouse) without Docker.
+# Starts the local stack (Kafka KRaft, Apicurio Registry, Redis, ZooKeeper, ClickHouse) without Docker.
 # Idempotent: a service of this stack dir that is already healthy is left alone.
-# Usage: scripts/stack/up.sh [service...]   (default: all of kafka registry redis clickhouse)
+# Usage: scripts/stack/up.sh [--cluster] [service...]
+#   (default: all of kafka registry redis zookeeper clickhouse; --cluster, or TRIBUTARY_STACK_CLUSTER=1,
+#   adds the cluster: ClickHouse ch-s1r1 ch-s1r2 ch-s2r1 ch-s2r2 and Redis Cluster redis-c1..3)
 # Knobs: TRIBUTARY_STACK_DIR, TRIBUTARY_PORT_OFFSET, TRIBUTARY_CACHE_DIR, TRIBUTARY_KAFKA_VERSION,
-#        APICURIO_VERSION, TRIBUTARY_STACK_TIMEOUT (see scripts/stack/env.sh).
+#        APICURIO_VERSION, TRIBUTARY_STACK_TIMEOUT (see scripts/stack/env.sh), TRIBUTARY_STACK_CLUSTER.
 set -uo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 started=$SECONDS
-services=("$@")
-((${#services[@]})) || services=("${TRIBUTARY_SERVICES[@]}")
-for s in "${services[@]}"; do is_service "$s" || die "unknown service '$s' (one of: ${TRIBUTARY_SERVICES[*]})"; done
+services=()
+for a in "$@"; do
+  if [[ "$a" == --cluster ]]; then export TRIBUTARY_STACK_CLUSTER=1; else services+=("$a"); fi
+done
+if ((${#services[@]} == 0)); then
+  services=("${TRIBUTARY_SERVICES[@]}")
+  if cluster_requested; then services+=("${TRIBUTARY_CLUSTER_SERVICES[@]}"); fi
+fi
+for s in "${services[@]}"; do is_service "$s" || die "unknown service '$s' (one of: ${TRIBUTARY_SERVICES[*]} ${TRIBUTARY_CLUSTER_SERVICES[*]})"; done
 mkdir -p "$TRIBUTARY_STACK_DIR" "$STACK_RUN" "$STACK_LOGS"
 
 # One up.sh at a time per stack dir.
@@ -31,14 +39,22 @@ for s in "${services[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p" || die "a download failed (see above)"; done
 
-# Then every service in parallel.
+failed=()
+# ZooKeeper first: the ClickHouse servers need its root nodes.
+if [[ " ${services[*]} " == *" zookeeper "* ]]; then
+  (svc_start zookeeper && zookeeper_create_roots) || failed+=(zookeeper)
+fi
+# Then every other service in parallel.
 declare -A job
 for s in "${services[@]}"; do
+  [[ "$s" == zookeeper ]] && continue
   svc_start "$s" &
   job[$s]=$!
 done
-failed=()
-for s in "${services[@]}"; do wait "${job[$s]}" || failed+=("$s"); done
+for s in "${!job[@]}"; do wait "${job[$s]}" || failed+=("$s"); done
+if [[ " ${services[*]} " == *" redis-c1 "* ]] && [[ " ${failed[*]} " != *" redis-c"* ]]; then
+  (redis_cluster_form) || failed+=(redis-cluster)
+fi
 
 if [[ " ${services[*]} " == *" registry "* ]] && svc_healthy registry; then
   registry_set_compat

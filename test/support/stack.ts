@@ -194,3 +194,13 @@ function freePort(): Promise<number> {
     })
   })
 }
+
+/**
+ * `skip` for tests of the stack's cluster mode: false when it is up (TRIBUTARY_STACK_CLUSTER=1, which
+ * the stack's env file exports and CI sets), else the reason node:test prints.
+ */
+export const clusterModeSkip: false | string = ['1', 'true'].includes(
+  process.env.TRIBUTARY_STACK_CLUSTER ?? '',
+)
+  ? false
+  : 'cluster mode is not up: run `npm run stack:up -- --cluster` and set TRIBUTARY_STACK_CLUSTER=1 (or source .stack/env)'
