@@ -264,7 +264,9 @@ export class TopologyRunner {
     this.sinks = [bronze, silver, quarantine, dlq, late, ...gold.values()].filter(
       (s) => s !== undefined,
     ) as Sink<never>[]
-    if (def.dedup || gold.size > 0) this.store = this.deps.stateStore ?? createRedisStore(config.redis.url)
+    if (def.dedup || gold.size > 0)
+      this.store =
+        this.deps.stateStore ?? createRedisStore(config.redis.url, { password: config.redis.password })
     this.pipeline = buildPipeline(
       topology,
       this.serde,

@@ -3,6 +3,7 @@
  * and chDB in-process (tests, demos, single-node use). Everything above this file is engine-blind;
  * engine differences are carried by `Features`, never by checking `kind`.
  */
+import { redactUrl } from '../../config/url-credentials.ts'
 import type { Features } from './features.ts'
 import type { InsertBody, InsertFormat } from './insert-body.ts'
 
@@ -55,7 +56,7 @@ export async function createClickHouse(url: string, opts: ClickHouseOptions = {}
     return createChdbClickHouse(chdbPath(url))
   }
   throw new TypeError(
-    `ClickHouse URL ${JSON.stringify(redact(url))} must start with http://, https:// or chdb:`,
+    `ClickHouse URL ${JSON.stringify(redactUrl(url))} must start with http://, https:// or chdb:`,
   )
 }
 
@@ -66,9 +67,4 @@ export function chdbPath(url: string): string | undefined {
   if (!rest.startsWith('/'))
     throw new TypeError(`chDB URL ${JSON.stringify(url)} needs an absolute path: chdb:///abs/path`)
   return decodeURIComponent(rest)
-}
-
-/** For messages: a URL may carry a password in its user-info part. */
-export function redact(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@')
 }

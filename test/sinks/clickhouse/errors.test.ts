@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { chdbPath, redact } from '../../../src/sinks/clickhouse/client.ts'
+import { redactUrl } from '../../../src/config/url-credentials.ts'
+import { chdbPath } from '../../../src/sinks/clickhouse/client.ts'
 import { clickhouseCodeOf, fromChdbError, fromHttpError } from '../../../src/sinks/clickhouse/errors.ts'
 
 describe('error classification', () => {
@@ -47,6 +48,6 @@ describe('URLs', () => {
   })
 
   it('redacts user info', () => {
-    assert.equal(redact('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
+    assert.equal(redactUrl('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
   })
 })
