@@ -37,6 +37,8 @@ export interface TributaryConfig {
     readonly maxInFlightRecords: number
     readonly fromBeginning: boolean
     readonly sessionTimeoutMs: number
+    /** A source topic that does not exist at start-up: wait for it (logged), or create it. */
+    readonly missingTopics: 'wait' | 'create'
   }
   readonly sink: {
     /** Rows per table insert; a checkpoint is forced when any table buffers this many. */
@@ -104,6 +106,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     fix: 'milliseconds between 6000 and 300000',
     check: (v: number) => v >= 6000 && v <= 300000,
   },
+  'source.missingTopics': {
+    kind: 'string',
+    fix: 'wait (until the topic is created) or create (with the broker default partitions)',
+    check: (v: string) => v === 'wait' || v === 'create',
+  },
   'sink.maxBatchRows': {
     kind: 'number',
     fix: 'a whole number between 1 and 1000000',
@@ -163,6 +170,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'source.maxInFlightRecords': 200_000,
     'source.fromBeginning': true,
     'source.sessionTimeoutMs': 30_000,
+    'source.missingTopics': 'wait',
     'sink.maxBatchRows': 100_000,
     'sink.flushIntervalMs': 1_000,
     'sink.minFlushIntervalMs': 200,

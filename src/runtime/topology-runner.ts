@@ -29,6 +29,7 @@ import { FanoutSink } from '../sinks/fanout-sink.ts'
 import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
+import { kafkaErrorType, refusedByRebalance } from '../sources/kafka/rebalance-error.ts'
 import { toRecord } from '../sources/kafka/to-record.ts'
 import { PartitionStates, partitionKey } from '../state/partition-states.ts'
 import { createRedisStore } from '../state/redis-store.ts'
@@ -37,7 +38,9 @@ import { type AnyTopology, decodes } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
+import { DEPENDENCIES, reach, StopRequested, throttledWaitLog, waitOn } from './dependency.ts'
 import { Serial } from './serial.ts'
+import { ensureSourceTopics } from './source-topics.ts'
 import { StatsReporter } from './stats-reporter.ts'
 
 export interface RunnerDeps {
@@ -59,6 +62,13 @@ export interface RunnerDeps {
  * the event loop turns, so the batch goes through in slices with a turn between them.
  */
 const PUSH_SLICE = 2_048
+
+/**
+ * How long stop() lets the last checkpoint's writes wait on ClickHouse or Redis before giving them
+ * up (they are read again on restart): with the waits that end at once, SIGTERM stops within this
+ * plus the clients' disconnects.
+ */
+const STOP_GRACE_MS = 10_000
 
 /** Not a failure: the epoch flushed its rows but must not write state or offsets yet. */
 class CheckpointDeferred extends Error {}
@@ -105,6 +115,10 @@ export class TopologyRunner {
   private rebalancing = false
   private lastEpoch = Date.now()
   private stopping = false
+  /** Aborted by stop(): waits before any processing (registry, state load, topics) end at once. */
+  private readonly stopRequested = new AbortController()
+  /** Aborted STOP_GRACE_MS after stop(): the last checkpoint's writes stop waiting too. */
+  private readonly stopDeadline = new AbortController()
   private started = false
   private failure: unknown
   private resolveDone!: () => void
@@ -134,7 +148,9 @@ export class TopologyRunner {
   async start(): Promise<void> {
     const { topology, config, kafka, clickhouse, metrics, events } = this.deps
     const def = topology.definition
-    const features = await clickhouse.features()
+    const features = await reach(DEPENDENCIES.clickhouse, config.clickhouse.url, 'its first query', () =>
+      clickhouse.features(),
+    )
 
     const specs = [
       ...(topology.tables.bronze ? [[bronzeTable(topology.entity, features), 'bronze'] as const] : []),
@@ -153,6 +169,7 @@ export class TopologyRunner {
     await ensureTable(clickhouse, processingLogTable(features))
     for (const g of def.gold ?? []) await clickhouse.command(goldViewSql(g, features))
 
+    const clickhouseWait = throttledWaitLog(this.log, DEPENDENCIES.clickhouse)
     const breaker = new CircuitBreaker({
       name: 'clickhouse',
       failureThreshold: config.sink.breaker.failureThreshold,
@@ -176,6 +193,8 @@ export class TopologyRunner {
       },
       onWait: async (w) => {
         if (this.failure !== undefined) throw this.failure
+        this.stopDeadline.signal.throwIfAborted()
+        clickhouseWait(`insert into ${w.table}`, w.error)
         events.emit(ENGINE_EVENTS.SINK_RETRY, {
           topology: this.name,
           target: `clickhouse:${w.table}`,
@@ -203,7 +222,9 @@ export class TopologyRunner {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     })
-    await this.producer.connect()
+    await reach(DEPENDENCIES.kafka, config.kafka.brokers.join(','), 'connecting the producer', () =>
+      this.producer!.connect(),
+    )
     await this.ensureTopic(topology.deadLetterTopic)
     const producer = this.producer
     const dlq = new DeadLetterSink({
@@ -303,7 +324,13 @@ export class TopologyRunner {
     consumer.on(consumer.events.CRASH, (e) => {
       if (!e.payload.restart) this.fail(e.payload.error)
     })
-    await consumer.connect()
+    await reach(DEPENDENCIES.kafka, config.kafka.brokers.join(','), 'connecting the consumer', () =>
+      consumer.connect(),
+    )
+    await ensureSourceTopics(kafka, def.source.topics, config.source.missingTopics, {
+      log: this.log,
+      signal: this.stopRequested.signal,
+    })
     await consumer.subscribe({ topics: [...def.source.topics], fromBeginning: config.source.fromBeginning })
     await consumer.run({
       autoCommit: false,
@@ -340,7 +367,7 @@ export class TopologyRunner {
     resolveOffset,
   }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return
-    await this.serial.run(async () => {
+    const processed = this.serial.run(async () => {
       if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
       this.heartbeat = heartbeat
       const started = Date.now()
@@ -356,15 +383,23 @@ export class TopologyRunner {
       const serde = this.serde!
       // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
       if (decodes(this.deps.topology))
-        await retry(() => serde.prepare(records.map((r) => r.value)), {
-          retries: Number.POSITIVE_INFINITY,
-          baseMs: 200,
-          maxMs: 5_000,
-          onRetry: async () => {
-            this.deps.metrics.retries(this.name, 'registry')
-            await heartbeat().catch(() => {})
-          },
-        })
+        await waitOn(
+          DEPENDENCIES.registry,
+          `writer schemas for ${batch.topic}/${batch.partition}`,
+          (note) =>
+            retry(() => serde.prepare(records.map((r) => r.value)), {
+              retries: Number.POSITIVE_INFINITY,
+              baseMs: 200,
+              maxMs: 5_000,
+              signal: this.stopRequested.signal,
+              onRetry: async ({ error }) => {
+                note(error)
+                this.deps.metrics.retries(this.name, 'registry')
+                await heartbeat().catch(() => {})
+              },
+            }),
+          { log: this.log, signal: this.stopRequested.signal },
+        )
       for (let i = 0; i < records.length; i += PUSH_SLICE) {
         if (i > 0) await setImmediate()
         this.pipeline!.push(records.slice(i, i + PUSH_SLICE))
@@ -389,6 +424,10 @@ export class TopologyRunner {
       this.reporter!.report()
       if (this.epochDue()) await this.epoch()
     })
+    // Stopped while waiting on a dependency: nothing of this batch was processed or resolved.
+    await processed.catch((err) => {
+      if (!(err instanceof StopRequested)) throw err
+    })
   }
 
   /** Loads a partition's state the first time its records arrive; returns the offset to resume at. */
@@ -398,11 +437,20 @@ export class TopologyRunner {
       const started = Date.now()
       const ref = { topology: this.name, topic, partition }
       const store = this.store
-      const state = await retry(() => store.load(ref, Date.now()), {
-        retries: Number.POSITIVE_INFINITY,
-        baseMs: 200,
-        maxMs: 5_000,
-      })
+      const signal = this.stopRequested.signal
+      const state = await waitOn(
+        DEPENDENCIES.redis,
+        `loading the state of ${topic}/${partition}`,
+        (note) =>
+          retry(() => store.load(ref, Date.now()), {
+            retries: Number.POSITIVE_INFINITY,
+            baseMs: 200,
+            maxMs: 5_000,
+            signal,
+            onRetry: ({ error }) => note(error),
+          }),
+        { log: this.log, signal },
+      )
       this.states.set(topic, partition, state)
       this.deps.events.emit(ENGINE_EVENTS.CHECKPOINT_RESTORE, {
         topology: this.name,
@@ -459,11 +507,20 @@ export class TopologyRunner {
     this.deferredState = []
     if (batch.length === 0) return
     const store = this.store
-    const { bytes } = await retry(() => store.commit(batch, Date.now()), {
-      retries: Number.POSITIVE_INFINITY,
-      baseMs: 200,
-      maxMs: 5_000,
-    })
+    const signal = this.stopDeadline.signal
+    const { bytes } = await waitOn(
+      DEPENDENCIES.redis,
+      'writing a checkpoint',
+      (note) =>
+        retry(() => store.commit(batch, Date.now()), {
+          retries: Number.POSITIVE_INFINITY,
+          baseMs: 200,
+          maxMs: 5_000,
+          signal,
+          onRetry: ({ error }) => note(error),
+        }),
+      { log: this.log, signal },
+    )
     const { metrics } = this.deps
     metrics.checkpointSize(this.name, bytes)
     metrics.stateKeys(this.name, 'dedup', this.states.size)
@@ -587,6 +644,7 @@ export class TopologyRunner {
         this.log.info('checkpoint deferred: the group is rebalancing')
         return
       }
+      if (err instanceof StopRequested) throw err
       await this.writeProcessingLogError(err, epoch.started, sum(epoch.consumed.values())).catch(() => {})
       throw err
     }
@@ -605,15 +663,9 @@ export class TopologyRunner {
     try {
       await this.consumer!.commitOffsets(mine.map((x) => ({ ...x })))
     } catch (err) {
-      const type = (err as { type?: string }).type ?? ''
-      if (
-        !['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR'].includes(
-          type,
-        )
-      )
-        throw err
+      if (!refusedByRebalance(err)) throw err
       this.log.warn(
-        { err: type, offsets },
+        { err: kafkaErrorType(err), offsets },
         'offset commit refused by a rebalance; the new owner resumes from the last commit',
       )
     }
@@ -692,7 +744,7 @@ export class TopologyRunner {
   }
 
   private fail(err: unknown): void {
-    if (this.failure !== undefined) return
+    if (this.failure !== undefined || err instanceof StopRequested) return
     this.failure = err
     this.log.error({ err }, 'topology failed; stopping without committing what is not durable')
     void this.shutdown().finally(() => this.rejectDone(err))
@@ -703,6 +755,11 @@ export class TopologyRunner {
     if (this.stopping) return this.done
     this.stopping = true
     this.log.info('stopping: draining, flushing and committing')
+    this.stopRequested.abort(new StopRequested('stop requested'))
+    const deadline = setTimeout(
+      () => this.stopDeadline.abort(new StopRequested(`stop grace of ${STOP_GRACE_MS} ms over`)),
+      STOP_GRACE_MS,
+    )
     if (this.consumer)
       this.consumer.pause(this.deps.topology.definition.source.topics.map((topic) => ({ topic })))
     try {
@@ -712,8 +769,14 @@ export class TopologyRunner {
       })
       this.reporter?.report()
     } catch (err) {
-      this.failure ??= err
+      if (err instanceof StopRequested)
+        this.log.warn(
+          { reason: err.message },
+          'stopped before the last checkpoint landed; its records are read again on restart',
+        )
+      else this.failure ??= err
     }
+    clearTimeout(deadline)
     await this.shutdown()
     if (this.failure === undefined) this.resolveDone()
     else this.rejectDone(this.failure)

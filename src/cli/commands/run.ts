@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util'
+import { StopRequested } from '../../runtime/dependency.ts'
 import { Engine } from '../../runtime/engine.ts'
 import type { Command } from '../context.ts'
 import { pickTopologies } from '../topologies.ts'
+
+/** SIGTERM/SIGINT stop the engine within this, whatever it waits on (README, CLI). */
+const STOP_BOUND_MS = 30_000
 
 export const run: Command = {
   name: 'run',
@@ -18,12 +22,22 @@ export const run: Command = {
     let stopping: Promise<void> | undefined
     const stop = (why: string) => {
       engine.logger.info({ why }, 'stop requested')
+      // Waits on dependencies end at once and the last checkpoint gets a grace; this is the backstop.
+      setTimeout(() => {
+        engine.logger.error(`did not stop within ${STOP_BOUND_MS} ms of the request (${why}); exiting`)
+        process.exit(1)
+      }, STOP_BOUND_MS).unref()
       stopping ??= engine.stop()
       return stopping
     }
     process.once('SIGINT', () => void stop('SIGINT'))
     process.once('SIGTERM', () => void stop('SIGTERM'))
-    await engine.start()
+    try {
+      await engine.start()
+    } catch (err) {
+      // SIGTERM while start-up waited on a dependency: nothing was processed, a clean stop.
+      if (!(stopping && err instanceof StopRequested)) throw err
+    }
     if (values['until-idle'] !== undefined) {
       // The demo's "run until caught up": stop once no record has arrived for this long.
       const idleMs = Number(values['until-idle'])
