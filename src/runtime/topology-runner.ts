@@ -38,6 +38,7 @@ import { type AnyTopology, decodes } from '../topology/define.ts'
 import { buildPipeline, type Pipeline } from '../topology/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
+import type { Progress } from './caught-up.ts'
 import { DEPENDENCIES, reach, StopRequested, throttledWaitLog, waitOn } from './dependency.ts'
 import { Serial } from './serial.ts'
 import { ensureSourceTopics } from './source-topics.ts'
@@ -91,6 +92,8 @@ export class TopologyRunner {
   private readonly consumedInEpoch = new Map<string, number>()
   /** Records behind the high watermark per partition, as of its last batch. */
   private readonly backlog = new Map<string, number>()
+  /** Per partition, the offset after the last record read (processed or skipped): for `progress`. */
+  private readonly positions = new Map<string, bigint>()
   private consumer?: Consumer
   private producer?: Producer
   private pipeline?: Pipeline
@@ -371,6 +374,10 @@ export class TopologyRunner {
       if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
       this.heartbeat = heartbeat
       const started = Date.now()
+      this.positions.set(
+        partitionKey(batch.topic, batch.partition),
+        BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n,
+      )
       let records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m))
       const resumeAt = await this.loadState(batch.topic, batch.partition)
       // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
@@ -541,10 +548,26 @@ export class TopologyRunner {
         this.pending.delete(partitionKey(o.topic, o.partition))
     }
     for (const key of [...this.backlog.keys()]) if (!owned.has(key)) this.backlog.delete(key)
+    for (const key of [...this.positions.keys()]) if (!owned.has(key)) this.positions.delete(key)
     this.deferredState = this.deferredState.filter((c) =>
       owned.has(partitionKey(c.ref.topic, c.ref.partition)),
     )
     this.pipeline?.retainOnly(owned)
+  }
+
+  /** How far this runner got, for `run --until-idle` (see caughtUp). */
+  progress(): Progress {
+    return {
+      groupId: this.groupId,
+      topics: this.deps.topology.definition.source.topics,
+      assigned: this.owned,
+      busy:
+        this.serial.busy ||
+        this.inFlight > 0 ||
+        this.pending.size > 0 ||
+        this.sinks.some((s) => s.pending > 0),
+      positions: this.positions,
+    }
   }
 
   /** Rows in some sink that no record of this epoch put there: gold windows an idle tick closed. */
