@@ -68,11 +68,13 @@ export function workerContender(c: {
   label: string
   variant: Variant
   worker: WorkerFactory
+  /** Default: the dataset's topic of the variant. */
+  topic?: (dataset: Dataset) => string
 }): Contender {
+  const topic = c.topic ?? ((d: Dataset) => d.topics[c.variant])
   return {
     ...c,
-    run: async (ctx) =>
-      runWorker(ctx, await c.worker(ctx, ctx.dataset.topics[c.variant], runName(ctx, c.id))),
+    run: async (ctx) => runWorker(ctx, await c.worker(ctx, topic(ctx.dataset), runName(ctx, c.id))),
   }
 }
 

@@ -11,6 +11,7 @@ import {
   historyStart,
   uniqueEvents,
 } from './event.ts'
+import { garbageAt, garbageCount } from './garbage.ts'
 import type { BenchKafka } from './kafka.ts'
 
 export type Variant = 'avro' | 'json'
@@ -18,6 +19,9 @@ export type Variant = 'avro' | 'json'
 export interface Dataset {
   /** Topic per variant: the same events, Avro (Confluent wire format) and JSON. */
   readonly topics: Record<Variant, string>
+  /** The Avro topic's messages with 20% of them garbage (bench/garbage.ts). */
+  readonly garbageTopic: string
+  readonly garbageMessages: number
   readonly partitions: number
   /** Messages per topic, duplicates included. */
   readonly messages: number
@@ -46,6 +50,7 @@ export async function produceDataset(options: {
   const { kafka, registry, topicPrefix, messages, partitions } = options
   const started = Date.now()
   const topics: Record<Variant, string> = { avro: `${topicPrefix}avro`, json: `${topicPrefix}json` }
+  const garbageTopic = `${topicPrefix}avro_garbage`
   const serdes = {
     avro: bindFormat(avro(benchEventSchema), registry),
     json: bindFormat(json(benchEventSchema), registry),
@@ -55,9 +60,10 @@ export async function produceDataset(options: {
   const producer = kafka.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await producer.connect()
   try {
-    for (const variant of ['avro', 'json'] as const) await kafka.createTopic(topics[variant], partitions)
+    for (const topic of [topics.avro, topics.json, garbageTopic]) await kafka.createTopic(topic, partitions)
     for (let from = 0; from < messages; from += CHUNK) {
       const batch: Record<Variant, Message[]> = { avro: [], json: [] }
+      const garbage: Message[] = []
       for (let j = from; j < Math.min(messages, from + CHUNK); j++) {
         const event = eventAt(eventIndexOfMessage(j), baseTime)
         for (const variant of ['avro', 'json'] as const) {
@@ -65,14 +71,20 @@ export async function produceDataset(options: {
           bytes[variant] += value.length
           batch[variant].push({ key: event.event_id, value })
         }
+        garbage.push({ key: event.event_id, value: garbageAt(j) ?? batch.avro.at(-1)!.value })
       }
-      await Promise.all((['avro', 'json'] as const).map((v) => sendChunked(producer, topics[v], batch[v])))
+      await Promise.all([
+        ...(['avro', 'json'] as const).map((v) => sendChunked(producer, topics[v], batch[v])),
+        sendChunked(producer, garbageTopic, garbage),
+      ])
     }
   } finally {
     await producer.disconnect()
   }
   return {
     topics,
+    garbageTopic,
+    garbageMessages: garbageCount(messages),
     partitions,
     messages,
     unique: uniqueEvents(messages),

@@ -23,6 +23,7 @@ export function allContenders(profileDir?: string): Contender[] {
     tributary({ stage: 'bronze', variant: 'json', store: 'redis' }),
     tributary({ stage: 'bronze', variant: 'json', store: 'redis', instances: 2 }),
     tributary({ stage: 'silver', variant: 'avro', store: 'redis' }),
+    tributary({ stage: 'silver', variant: 'avro', store: 'redis', garbage: true }),
     tributary({ stage: 'full', variant: 'avro', store: 'redis' }),
     tributary({ stage: 'full', variant: 'avro', store: 'memory' }),
     tributary({ stage: 'silver', variant: 'json', store: 'redis' }),

@@ -29,7 +29,9 @@ export const tributary: Worker<TributaryParams> = async (p, life) => {
   // Only the full stage has state; the others run exactly as the engine would, with no store.
   const stateful = p.stage === 'full'
   const redis: RedisStateStore | null =
-    stateful && p.store === 'redis' ? createRedisStore(config.redis.url) : null
+    stateful && p.store === 'redis'
+      ? createRedisStore(config.redis.url, { password: config.redis.password })
+      : null
   const engine = new Engine({
     config,
     topologies: [benchTopology(p)],

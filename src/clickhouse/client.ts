@@ -3,7 +3,6 @@
  * and chDB in-process (tests, demos, single-node use). Everything above this file is engine-blind;
  * engine differences are carried by `Features`, never by checking `kind`.
  */
-
 import type { Features } from './features.ts'
 import type { InsertBody, InsertFormat } from './insert-body.ts'
 
@@ -48,8 +47,3 @@ export const PINNED_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   input_format_skip_unknown_fields: 0,
 } as const
-
-/** For messages: a URL may carry a password in its user-info part. */
-export function redact(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@')
-}

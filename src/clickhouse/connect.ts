@@ -1,4 +1,5 @@
-import { type ClickHouse, type ClickHouseOptions, redact } from './client.ts'
+import { redactUrl } from '../config/url-credentials.ts'
+import type { ClickHouse, ClickHouseOptions } from './client.ts'
 
 /** `http(s)://host:port[/database]` -> server; `chdb:` (temporary) or `chdb:///abs/path` -> chDB. */
 export async function createClickHouse(url: string, opts: ClickHouseOptions = {}): Promise<ClickHouse> {
@@ -11,7 +12,7 @@ export async function createClickHouse(url: string, opts: ClickHouseOptions = {}
     return createChdbClickHouse(chdbPath(url))
   }
   throw new TypeError(
-    `ClickHouse URL ${JSON.stringify(redact(url))} must start with http://, https:// or chdb:`,
+    `ClickHouse URL ${JSON.stringify(redactUrl(url))} must start with http://, https:// or chdb:`,
   )
 }
 

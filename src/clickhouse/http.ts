@@ -4,7 +4,8 @@
  */
 import { Readable } from 'node:stream'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client'
-import { type ClickHouse, type ClickHouseOptions, PINNED_SETTINGS, redact } from './client.ts'
+import { redactUrl } from '../config/url-credentials.ts'
+import { type ClickHouse, type ClickHouseOptions, PINNED_SETTINGS } from './client.ts'
 import { ClickHouseError, fromHttpError, sqlExcerpt } from './errors.ts'
 import { memoizedFeatures } from './features.ts'
 import { quoteTable } from './identifiers.ts'
@@ -19,7 +20,7 @@ export function createHttpClickHouse(url: string, opts: ClickHouseOptions = {}):
   } catch (cause) {
     throw new ClickHouseError(
       'CLICKHOUSE_BAD_URL',
-      `ClickHouse URL ${JSON.stringify(redact(url))} is malformed`,
+      `ClickHouse URL ${JSON.stringify(redactUrl(url))} is malformed`,
       {
         retriable: false,
         cause,

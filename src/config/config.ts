@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '../errors/tributary-error.ts'
 import { endpointsFromEnv } from './endpoints.ts'
+import { hasUrlCredentials, redactUrl } from './url-credentials.ts'
 
 /**
  * One typed configuration, validated once at start-up. Sources, lowest to highest precedence:
@@ -34,7 +35,7 @@ export interface TributaryConfig {
      */
     readonly exactness: 'insert' | 'final'
   }
-  readonly redis: { readonly url: string }
+  readonly redis: { readonly url: string; readonly password?: string }
   readonly metrics: { readonly port: number; readonly host: string }
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
   readonly source: {
@@ -43,6 +44,8 @@ export interface TributaryConfig {
     readonly maxInFlightRecords: number
     readonly fromBeginning: boolean
     readonly sessionTimeoutMs: number
+    /** A source topic that does not exist at start-up: wait for it (logged), or create it. */
+    readonly missingTopics: 'wait' | 'create'
   }
   readonly sink: {
     /** Rows per table insert; a checkpoint is forced when any table buffers this many. */
@@ -115,6 +118,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     fix: 'milliseconds between 6000 and 300000',
     check: (v: number) => v >= 6000 && v <= 300000,
   },
+  'source.missingTopics': {
+    kind: 'string',
+    fix: 'wait (until the topic is created) or create (with the broker default partitions)',
+    check: (v: string) => v === 'wait' || v === 'create',
+  },
   'sink.maxBatchRows': {
     kind: 'number',
     fix: 'a whole number between 1 and 1000000',
@@ -148,7 +156,14 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
   },
 }
 
-const SECRETS = ['kafka.sasl.password', 'registry.password', 'clickhouse.password'] as const
+const SECRETS = ['kafka.sasl.password', 'registry.password', 'clickhouse.password', 'redis.password'] as const
+
+/** URL settings whose user-info is a secret, and where the credentials go instead. */
+const URL_CREDENTIALS: Record<string, string> = {
+  'registry.url': 'set TRIBUTARY_REGISTRY_USERNAME and TRIBUTARY_REGISTRY_PASSWORD',
+  'clickhouse.url': 'set clickhouse.username and TRIBUTARY_CLICKHOUSE_PASSWORD',
+  'redis.url': 'set TRIBUTARY_REDIS_PASSWORD',
+}
 
 function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const e = endpointsFromEnv(env)
@@ -168,6 +183,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'source.maxInFlightRecords': 200_000,
     'source.fromBeginning': true,
     'source.sessionTimeoutMs': 30_000,
+    'source.missingTopics': 'wait',
     'sink.maxBatchRows': 100_000,
     'sink.flushIntervalMs': 1_000,
     'sink.minFlushIntervalMs': 200,
@@ -266,6 +282,14 @@ export function loadConfig(options: LoadOptions = {}): TributaryConfig {
           `remove it and set ${envName(field)} instead`,
         )
       }
+      const urlFix = URL_CREDENTIALS[field]
+      if (urlFix !== undefined && typeof raw === 'string' && hasUrlCredentials(raw)) {
+        throw new ConfigError(
+          field,
+          `carries credentials (${redactUrl(raw)} in ${file}); secrets never live in files`,
+          `remove the user:password@ part and ${urlFix} instead`,
+        )
+      }
       const spec = FIELDS[field]
       if (!spec)
         throw new ConfigError(
@@ -326,14 +350,19 @@ export function loadConfig(options: LoadOptions = {}): TributaryConfig {
     cfg.registry!.password = env.TRIBUTARY_REGISTRY_PASSWORD ?? ''
   }
   cfg.clickhouse!.password = env.TRIBUTARY_CLICKHOUSE_PASSWORD ?? ''
+  if (env.TRIBUTARY_REDIS_PASSWORD) cfg.redis!.password = env.TRIBUTARY_REDIS_PASSWORD
   return { environment, ...cfg } as unknown as TributaryConfig
 }
 
-/** The effective configuration with every secret masked, for `tributary config check` and logs. */
+/**
+ * The effective configuration with every secret masked, for `tributary config check` and logs:
+ * passwords, and the credentials a URL from the environment may carry.
+ */
 export function maskSecrets(config: TributaryConfig): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value) =>
-      /password/i.test(key) && typeof value === 'string' && value !== '' ? '***' : value,
-    ),
+    JSON.stringify(config, (key, value) => {
+      if (typeof value !== 'string' || value === '') return value
+      return /password/i.test(key) ? '***' : redactUrl(value)
+    }),
   )
 }

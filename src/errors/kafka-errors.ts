@@ -7,7 +7,8 @@
 export function protocolTypes(err: unknown): string[] {
   const types: string[] = []
   let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined
-  for (let depth = 0; e && depth < 5; depth++) {
+  // Wrappers nest shallowly; the bound guards against a cyclic cause chain.
+  for (let depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
     if (typeof e.type === 'string') types.push(e.type)
     e = (e.originalError ?? e.cause) as typeof e
   }
@@ -15,7 +16,13 @@ export function protocolTypes(err: unknown): string[] {
 }
 
 /** Refusals that mean the group moved on: the partitions' next owner resumes from the checkpoint. */
-const GROUP_MOVED_ON = ['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR']
+const GROUP_MOVED_ON = [
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  // kafkajs' name for error code 16 (the Java client's NOT_COORDINATOR).
+  'NOT_COORDINATOR_FOR_GROUP',
+]
 
 export function groupMovedOn(err: unknown): string | undefined {
   return protocolTypes(err).find((t) => GROUP_MOVED_ON.includes(t))

@@ -24,8 +24,11 @@ import { PartitionStates } from '../state/partition-states.ts'
 import { createRedisStore } from '../state/redis-store.ts'
 import type { StateStore } from '../state/state-store.ts'
 import { type AnyTopology, decodes } from '../topology/define.ts'
+import type { Progress } from './caught-up.ts'
+import { DEPENDENCIES, reach, StopRequested, throttledWaitLog, waitOn } from './dependency.ts'
 import { ProcessingLog } from './processing-log.ts'
 import { Serial } from './serial.ts'
+import { ensureSourceTopics } from './source-topics.ts'
 import { StatsReporter } from './stats-reporter.ts'
 import { deadLetters, ensureTables, topologyInserter, topologySinks } from './wiring.ts'
 
@@ -49,6 +52,9 @@ export interface RunnerDeps {
  * the event loop turns, so the batch goes through in slices with a turn between them.
  */
 const PUSH_SLICE = 2_048
+
+/** After stop(), the last checkpoint's writes get this long to land before they stop waiting. */
+const STOP_GRACE_MS = 10_000
 
 /** What exists once the runner started. */
 interface Running {
@@ -74,13 +80,19 @@ export class TopologyRunner {
   private readonly deps: RunnerDeps
   private readonly log: Logger
   private readonly serial = new Serial()
-  private readonly progress = new PartitionProgress()
+  private readonly read = new PartitionProgress()
   private readonly states = new PartitionStates()
   private source?: Source
   private running?: Running
   private heartbeat?: () => Promise<void>
   /** Set when the group starts rebalancing, cleared by the assignment that follows. */
   private rebalancing = false
+  /** Per partition, the offset after the last record read (processed, or skipped as durable already). */
+  private readonly positions = new Map<string, bigint>()
+  /** Aborted by stop(): waits before any processing (registry, state load) give up at once. */
+  private readonly stopRequested = new AbortController()
+  /** Aborted STOP_GRACE_MS after stop(): the last checkpoint's writes stop waiting too. */
+  private readonly stopDeadline = new AbortController()
   private stopping = false
   private failure: unknown
   private resolveDone!: () => void
@@ -110,12 +122,29 @@ export class TopologyRunner {
   async start(): Promise<void> {
     const { topology, config, kafka, clickhouse, events } = this.deps
     const def = topology.definition
-    const features = await clickhouse.features()
+    const features = await reach(
+      DEPENDENCIES.clickhouse,
+      config.clickhouse.url,
+      'start-up (SELECT version())',
+      () => clickhouse.features(),
+    )
     const layers = await ensureTables(topology, clickhouse, features, config, this.log)
-    const onWait = async () => {
-      if (this.failure !== undefined) throw this.failure
-      await this.heartbeat?.().catch(() => {})
+    // Between attempts while a dependency is unreachable: give up if the topology failed or the stop
+    // grace is over, report the wait at a bounded rate, and keep the group membership alive.
+    const waitLog = {
+      clickhouse: throttledWaitLog(this.log, DEPENDENCIES.clickhouse),
+      redis: throttledWaitLog(this.log, DEPENDENCIES.redis),
+      kafka: throttledWaitLog(this.log, DEPENDENCIES.kafka),
     }
+    const waiting =
+      (dependency: keyof typeof waitLog, what: string) =>
+      async (error?: unknown): Promise<void> => {
+        if (this.failure !== undefined) throw this.failure
+        this.stopDeadline.signal.throwIfAborted()
+        if (error !== undefined) waitLog[dependency](what, error)
+        await this.heartbeat?.().catch(() => {})
+      }
+    const onWait = waiting('clickhouse', 'inserts')
     const inserter = topologyInserter({ topology: this.name, clickhouse, config, events, onWait })
     const dlq = await deadLetters(kafka, topology.deadLetterTopic, this.groupId)
     const ledger = new EpochLedger()
@@ -127,10 +156,13 @@ export class TopologyRunner {
       config,
       events,
       ingestTime: (t, p) => ledger.ingestTime(t, p),
-      onWait,
+      onWait: waiting('kafka', 'the dead-letter topic'),
     })
     // Every topology checkpoints (offsets and epoch intents), stateful or not.
-    const ownStore = this.deps.stateStore ? undefined : createRedisStore(config.redis.url)
+    const ownStore = this.deps.stateStore
+      ? undefined
+      : createRedisStore(config.redis.url, { password: config.redis.password })
+    const redisWait = waiting('redis', 'a checkpoint')
     const state = new StateCheckpoint({
       topology: this.name,
       store: this.deps.stateStore ?? ownStore!,
@@ -139,7 +171,7 @@ export class TopologyRunner {
       // Redis retries keep the group membership alive: an outage must not cost the partitions.
       onWait: async (r) => {
         events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'redis', ...r })
-        await this.heartbeat?.().catch(() => {})
+        await redisWait(r.error)
       },
     })
     const serde = bindFormat(def.source.format, this.deps.registry)
@@ -151,7 +183,7 @@ export class TopologyRunner {
     const epochs = new Epochs({
       name: this.name,
       sinks: sinks.all,
-      progress: this.progress,
+      progress: this.read,
       state,
       ledger,
       policy: { ...config.sink, maxInFlightRecords: config.source.maxInFlightRecords },
@@ -182,6 +214,11 @@ export class TopologyRunner {
       ownStore,
       timer: setInterval(() => this.onTimer(), tick),
     }
+    if (!this.deps.source)
+      await ensureSourceTopics(kafka, def.source.topics, config.source.missingTopics, {
+        log: this.log,
+        signal: this.stopRequested.signal,
+      })
     this.source =
       this.deps.source ??
       new KafkaSource({
@@ -191,15 +228,25 @@ export class TopologyRunner {
         settings: config.source,
         log: this.log,
       })
-    await this.source.start({
-      onBatch: (batch) => this.serial.run(() => this.onBatch(batch)),
-      onRebalancing: () => {
-        this.rebalancing = true
-      },
-      onAssigned: (partitions) =>
-        void this.serial.run(async () => this.onAssigned(partitions)).catch((err) => this.fail(err)),
-      onCrash: (err) => this.fail(err),
-    })
+    const source = this.source
+    await reach(DEPENDENCIES.kafka, config.kafka.brokers.join(','), 'joining the consumer group', () =>
+      source.start({
+        // Stopped while waiting on a dependency: nothing of the batch was processed or taken.
+        onBatch: (batch) =>
+          this.serial
+            .run(() => this.onBatch(batch))
+            .catch((err: unknown) => {
+              if (err instanceof StopRequested) return false
+              throw err
+            }),
+        onRebalancing: () => {
+          this.rebalancing = true
+        },
+        onAssigned: (partitions) =>
+          void this.serial.run(async () => this.onAssigned(partitions)).catch((err) => this.fail(err)),
+        onCrash: (err) => this.fail(err),
+      }),
+    )
     this.log.info(
       { topics: def.source.topics, group: this.groupId, tables: topology.tables },
       'topology running',
@@ -212,7 +259,14 @@ export class TopologyRunner {
     this.heartbeat = () => batch.heartbeat()
     const started = Date.now()
     const { topic, partition } = batch
-    const resume = await run.state.resume(topic, partition)
+    const lastRead = batch.records[batch.records.length - 1]
+    if (lastRead) this.positions.set(partitionKey(topic, partition), BigInt(lastRead.offset) + 1n)
+    const resume = await waitOn(
+      DEPENDENCIES.redis,
+      `loading the state of ${topic}/${partition}`,
+      () => run.state.resume(topic, partition),
+      { log: this.log, signal: this.stopRequested.signal },
+    )
     if (resume.restored)
       this.deps.events.emit(ENGINE_EVENTS.CHECKPOINT_RESTORE, { topology: this.name, ...resume.restored })
     // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
@@ -230,15 +284,23 @@ export class TopologyRunner {
     })
     // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
     if (decodes(this.deps.topology))
-      await retry(() => run.serde.prepare(records.map((r) => r.value)), {
-        retries: Number.POSITIVE_INFINITY,
-        baseMs: 200,
-        maxMs: 5_000,
-        onRetry: async (r) => {
-          events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'registry', ...r })
-          await batch.heartbeat().catch(() => {})
-        },
-      })
+      await waitOn(
+        DEPENDENCIES.registry,
+        `writer schemas for ${topic}/${partition}`,
+        (note) =>
+          retry(() => run.serde.prepare(records.map((r) => r.value)), {
+            retries: Number.POSITIVE_INFINITY,
+            baseMs: 200,
+            maxMs: 5_000,
+            signal: this.stopRequested.signal,
+            onRetry: async (r) => {
+              note(r.error)
+              events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'registry', ...r })
+              await batch.heartbeat().catch(() => {})
+            },
+          }),
+        { log: this.log, signal: this.stopRequested.signal },
+      )
     // A partition re-forming an epoch it recorded before a crash: that epoch ends exactly where
     // the record says, so its blocks are the same, whatever the batches look like now.
     const cut = run.ledger.replayCut(
@@ -268,7 +330,7 @@ export class TopologyRunner {
     }
     const first = records[0]!
     const last = records[records.length - 1]!
-    const lag = this.progress.processed(batch, first.offset, last.offset, records.length, batch.highWatermark)
+    const lag = this.read.processed(batch, first.offset, last.offset, records.length, batch.highWatermark)
     run.pipeline.backlog(topic, partition, lag)
     this.deps.events.emit(ENGINE_EVENTS.CONSUMER_BATCH_END, {
       topology: this.name,
@@ -278,7 +340,7 @@ export class TopologyRunner {
       lastOffset: last.offset,
       durationMs: Date.now() - started,
       lag,
-      inFlight: this.progress.inFlight,
+      inFlight: this.read.inFlight,
     })
   }
 
@@ -287,13 +349,14 @@ export class TopologyRunner {
     this.rebalancing = false
     const { events } = this.deps
     events.emit(ENGINE_EVENTS.REBALANCE_ASSIGNED, { topology: this.name, partitions: [...partitions] })
-    const revoked = this.progress.assigned(partitions)
+    const revoked = this.read.assigned(partitions)
     if (revoked.length > 0)
       events.emit(ENGINE_EVENTS.REBALANCE_REVOKED, { topology: this.name, partitions: revoked })
     const owned = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))
     this.running?.state.retainOnly(owned)
     this.running?.pipeline.retainOnly(owned)
     for (const sink of this.running?.sinks ?? []) sink.retainOnly(owned)
+    for (const key of [...this.positions.keys()]) if (!owned.has(key)) this.positions.delete(key)
   }
 
   private async landed(
@@ -328,6 +391,21 @@ export class TopologyRunner {
     })
   }
 
+  /** How far this runner got, for `run --until-idle`. */
+  progress(): Progress {
+    return {
+      groupId: this.groupId,
+      topics: this.deps.topology.definition.source.topics,
+      assigned: this.read.ownedKeys,
+      busy:
+        this.serial.busy ||
+        this.read.inFlight > 0 ||
+        this.read.uncommitted ||
+        (this.running?.sinks.some((s) => s.pending > 0) ?? false),
+      positions: this.positions,
+    }
+  }
+
   private onTimer(): void {
     const run = this.running
     if (!run || this.serial.busy || this.stopping || this.failure !== undefined) return
@@ -340,7 +418,7 @@ export class TopologyRunner {
   }
 
   private fail(err: unknown): void {
-    if (this.failure !== undefined) return
+    if (this.failure !== undefined || err instanceof StopRequested) return
     this.failure = err
     this.log.error({ err }, 'topology failed; stopping without committing what is not durable')
     void this.shutdown().finally(() => this.rejectDone(err))
@@ -351,14 +429,25 @@ export class TopologyRunner {
     if (this.stopping) return this.done
     this.stopping = true
     this.log.info('stopping: draining, flushing and committing')
+    this.stopRequested.abort(new StopRequested('stop requested'))
+    const deadline = setTimeout(
+      () => this.stopDeadline.abort(new StopRequested(`stop grace of ${STOP_GRACE_MS} ms over`)),
+      STOP_GRACE_MS,
+    )
     this.source?.pause()
     try {
       const run = this.running
       if (run) await this.serial.run(() => run.epochs.drain())
       run?.reporter.report()
     } catch (err) {
-      this.failure ??= err
+      if (err instanceof StopRequested)
+        this.log.warn(
+          { reason: err.message },
+          'stopped before the last checkpoint landed; its records are read again on restart',
+        )
+      else this.failure ??= err
     }
+    clearTimeout(deadline)
     await this.shutdown()
     if (this.failure === undefined) this.resolveDone()
     else this.rejectDone(this.failure)

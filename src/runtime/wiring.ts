@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { ClickHouse } from '../clickhouse/client.ts'
-import { redact } from '../clickhouse/client.ts'
 import type { Features } from '../clickhouse/features.ts'
 import type { TributaryConfig } from '../config/config.ts'
+import { redactUrl } from '../config/url-credentials.ts'
 import { permanentKafkaError } from '../errors/kafka-errors.ts'
 import { ConfigError } from '../errors/tributary-error.ts'
 import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
@@ -50,7 +50,7 @@ export async function ensureTables(
   if (!dedupOnInsert(features) && config.clickhouse.exactness === 'insert')
     throw new ConfigError(
       'clickhouse.exactness',
-      `ClickHouse ${features.version} at ${redact(config.clickhouse.url)} can neither replicate (no ZooKeeper, or no shard/replica macros) nor deduplicate inserts into plain MergeTree tables, so a block replayed after a crash would be counted twice by plain queries`,
+      `ClickHouse ${features.version} at ${redactUrl(config.clickhouse.url)} can neither replicate (no ZooKeeper, or no shard/replica macros) nor deduplicate inserts into plain MergeTree tables, so a block replayed after a crash would be counted twice by plain queries`,
       'give the server ZooKeeper and <macros> (the local stack does), or use ClickHouse 22.2+ or chDB; or set TRIBUTARY_CLICKHOUSE_EXACTNESS=final to accept tables exact only under FINAL',
     )
   if (!dedupOnInsert(features))

@@ -6,31 +6,50 @@ import { DecodeError } from '../errors/tributary-error.ts'
 import type { RecordSchema } from '../schema/types.ts'
 import { avroType } from './avro-types.ts'
 import type { Decoded, ValueSerde } from './format.ts'
+import { mapConcurrent } from './map-concurrent.ts'
 import type { SchemaRegistry } from './registry.ts'
+import { SchemaMisses } from './schema-misses.ts'
 
 const MAGIC = 0
+
+/** Registry lookups in flight at once while preparing a batch: its distinct unknown ids. */
+const LOOKUP_CONCURRENCY = 16
+
+export interface AvroSerdeOptions {
+  /** How long a registry miss (unknown schema id) is believed before asking again; default 60 s. */
+  readonly missTtlMs?: number
+  /** Misses remembered at most; default 100,000. */
+  readonly maxMisses?: number
+  readonly now?: () => number
+}
 
 /**
  * Confluent wire format: magic byte 0, a 4-byte schema id, the Avro body. The topology's schema is
  * the reader schema, so records written with an older compatible writer schema resolve to today's
  * record type (new optional fields get their defaults).
  */
-export function avroSerde<T>(schema: RecordSchema, registry: SchemaRegistry): ValueSerde<T> {
+export function avroSerde<T>(
+  schema: RecordSchema,
+  registry: SchemaRegistry,
+  options: AvroSerdeOptions = {},
+): ValueSerde<T> {
   const reader = avroType(schema)
-  // Per writer schema id: a resolver, or the reason no record with that id can be read.
+  // Per writer schema id (immutable in a registry): a resolver, or why no record with it can be read.
   const resolvers = new Map<number, Resolver | DecodeError>()
+  const misses = new SchemaMisses({
+    ttlMs: options.missTtlMs ?? 60_000,
+    max: options.maxMisses ?? 100_000,
+    ...(options.now ? { now: options.now } : {}),
+  })
   const registered = new Map<string, number>()
 
   const resolve = async (id: number): Promise<void> => {
-    if (resolvers.has(id)) return
     const writerSchema = await registry.schemaById(id)
     if (writerSchema === null) {
-      resolvers.set(
-        id,
-        new DecodeError(`schema id ${id} is unknown to the registry`, { code: 'UNKNOWN_SCHEMA_ID' }),
-      )
+      misses.add(id)
       return
     }
+    misses.delete(id)
     try {
       resolvers.set(id, reader.createResolver(avroType(writerSchema)))
     } catch (cause) {
@@ -51,7 +70,9 @@ export function avroSerde<T>(schema: RecordSchema, registry: SchemaRegistry): Va
     async prepare(payloads) {
       const ids = new Set<number>()
       for (const p of payloads) if (p && p.length >= 5 && p[0] === MAGIC) ids.add(p.readInt32BE(1))
-      for (const id of ids) await resolve(id)
+      misses.trim()
+      const unknown = [...ids].filter((id) => !resolvers.has(id) && !misses.fresh(id))
+      await mapConcurrent(unknown, LOOKUP_CONCURRENCY, resolve)
     },
     decode(payload): Decoded<T> {
       if (payload === null || payload.length === 0)
@@ -62,7 +83,7 @@ export function avroSerde<T>(schema: RecordSchema, registry: SchemaRegistry): Va
         })
       }
       const id = payload.readInt32BE(1)
-      const resolver = resolvers.get(id)
+      const resolver = resolvers.get(id) ?? misses.error(id)
       if (resolver === undefined) throw new Error(`schema id ${id} was not prepared; call prepare() first`)
       if (resolver instanceof DecodeError) throw resolver
       try {

@@ -1,4 +1,5 @@
 import { SchemaRegistry as ConfluentRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
+import { redactUrl, splitUrlCredentials } from '../config/url-credentials.ts'
 import { TributaryError } from '../errors/tributary-error.ts'
 
 /** The two calls Tributary needs from a Confluent-compatible schema registry. */
@@ -11,15 +12,20 @@ export interface SchemaRegistry {
 
 export class RegistryUnavailableError extends TributaryError {
   constructor(url: string, cause: unknown) {
-    super('REGISTRY_UNAVAILABLE', `schema registry at ${url} did not answer`, { retriable: true, cause })
+    super('REGISTRY_UNAVAILABLE', `schema registry at ${redactUrl(url)} did not answer`, {
+      retriable: true,
+      cause,
+    })
   }
 }
 
 /** Over HTTP to Confluent Schema Registry or Apicurio's ccompat API (`.../apis/ccompat/v7`). */
 export function confluentRegistry(
-  url: string,
-  auth?: { username: string; password: string },
+  urlWithCredentials: string,
+  explicitAuth?: { username: string; password: string },
 ): SchemaRegistry {
+  const { url, ...inUrl } = splitUrlCredentials(urlWithCredentials)
+  const auth = explicitAuth ?? (inUrl.username || inUrl.password ? inUrl : undefined)
   const client = new ConfluentRegistry({ host: url, ...(auth ? { auth } : {}) })
   const headers: Record<string, string> = auth
     ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }

@@ -38,6 +38,8 @@ export interface RedisStoreOptions {
   chunkSize?: number
   /** Shown in CLIENT LIST, to tell engines apart. */
   connectionName?: string
+  /** AUTH password (`redis.password`, from TRIBUTARY_REDIS_PASSWORD); overrides one in the URL. */
+  password?: string
   /**
    * Each failed (re)connection attempt. ioredis reports them as 'error' events, which crash the
    * process when nobody listens; the failures callers must act on reach them as rejected commands.
@@ -52,6 +54,7 @@ export function createRedisStore(
   const client = new Redis(url, {
     ...WAIT_OUT_RESTARTS,
     ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
+    ...(options.password === undefined ? {} : { password: options.password }),
   })
   client.on('error', options.onConnectionError ?? (() => {}))
   return new RedisStateStore(client, options)

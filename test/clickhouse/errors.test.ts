@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { redact } from '../../src/clickhouse/client.ts'
 import { chdbPath } from '../../src/clickhouse/connect.ts'
 import { clickhouseCodeOf, fromChdbError, fromHttpError } from '../../src/clickhouse/errors.ts'
+import { redactUrl } from '../../src/config/url-credentials.ts'
 
 describe('error classification', () => {
   it('socket errors anywhere in the cause chain are retriable', () => {
@@ -48,6 +48,6 @@ describe('URLs', () => {
   })
 
   it('redacts user info', () => {
-    assert.equal(redact('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
+    assert.equal(redactUrl('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
   })
 })

@@ -51,3 +51,34 @@ test('secrets come only from the environment and are masked when printed', () =>
   assert.equal(cfg.clickhouse.password, 'hunter2')
   assert.doesNotMatch(JSON.stringify(maskSecrets(cfg)), /hunter2/)
 })
+
+test('credentials in a URL from a file are refused naming the field and the fix; a Redis password comes from its own variable', () => {
+  writeFileSync(
+    path.join(dir, 'url-secrets.json'),
+    JSON.stringify({ clickhouse: { url: 'http://user:secret@127.0.0.1:8123' } }),
+  )
+  writeFileSync(
+    path.join(dir, 'redis-secret.json'),
+    JSON.stringify({ redis: { url: 'redis://:secret@h:6379' } }),
+  )
+  assert.throws(
+    () => loadConfig({ dir, environment: 'url-secrets', env: {} }),
+    /configuration clickhouse.url: carries credentials.*secrets never live in files.*TRIBUTARY_CLICKHOUSE_PASSWORD/,
+  )
+  assert.throws(
+    () => loadConfig({ dir, environment: 'redis-secret', env: {} }),
+    /configuration redis.url: carries credentials.*TRIBUTARY_REDIS_PASSWORD/,
+  )
+  const cfg = loadConfig({
+    dir,
+    env: {
+      TRIBUTARY_REDIS_PASSWORD: 'redis-pw',
+      TRIBUTARY_CLICKHOUSE_URL: 'http://user:ch-pw@127.0.0.1:8123',
+      TRIBUTARY_REGISTRY_URL: 'http://u:reg-pw@127.0.0.1:8081/apis/ccompat/v7',
+    },
+  })
+  assert.equal(cfg.redis.password, 'redis-pw')
+  const printed = JSON.stringify(maskSecrets(cfg))
+  assert.doesNotMatch(printed, /redis-pw|ch-pw|reg-pw/)
+  assert.match(printed, /http:\/\/\*\*\*@127\.0\.0\.1:8123/)
+})

@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util'
+import { caughtUp } from '../../runtime/caught-up.ts'
+import { StopRequested } from '../../runtime/dependency.ts'
 import { Engine } from '../../runtime/engine.ts'
+import { createKafka } from '../../sources/kafka/client.ts'
 import type { Command } from '../context.ts'
 import { pickTopologies } from '../topologies.ts'
+
+/** SIGTERM/SIGINT stop the engine within this, whatever it waits on (README, CLI). */
+const STOP_BOUND_MS = 30_000
 
 export const run: Command = {
   name: 'run',
@@ -18,28 +24,55 @@ export const run: Command = {
     let stopping: Promise<void> | undefined
     const stop = (why: string) => {
       engine.logger.info({ why }, 'stop requested')
+      // Waits on dependencies end at once and the last checkpoint gets a grace; this is the backstop.
+      setTimeout(() => {
+        engine.logger.error(`did not stop within ${STOP_BOUND_MS} ms of the request (${why}); exiting`)
+        process.exit(1)
+      }, STOP_BOUND_MS).unref()
       stopping ??= engine.stop()
       return stopping
     }
     process.once('SIGINT', () => void stop('SIGINT'))
     process.once('SIGTERM', () => void stop('SIGTERM'))
-    await engine.start()
+    try {
+      await engine.start()
+    } catch (err) {
+      // SIGTERM while start-up waited on a dependency: nothing was processed, a clean stop.
+      if (!(stopping && err instanceof StopRequested)) throw err
+    }
     if (values['until-idle'] !== undefined) {
-      // The demo's "run until caught up": stop once no record has arrived for this long.
+      // The demo's and the chaos harness' "run until caught up": stop once every runner has been at
+      // the high-water mark of every partition it holds, with nothing left to make durable, for
+      // this long. Start-up (no assignment yet) and a checkpoint landing are not idle.
       const idleMs = Number(values['until-idle'])
-      let last = -1
-      let since = Date.now()
+      const admin = createKafka(ctx.config, engine.logger).admin()
+      await admin.connect()
+      let since: number | undefined
+      let checking = false
       const timer = setInterval(async () => {
-        const seen = await inCount(engine)
-        if (seen !== last) {
-          last = seen
-          since = Date.now()
-        } else if (Date.now() - since >= idleMs) {
-          clearInterval(timer)
-          void stop('idle')
+        if (checking) return
+        checking = true
+        try {
+          const idle = (await Promise.all(engine.runners.map((r) => caughtUp(admin, r.progress())))).every(
+            Boolean,
+          )
+          since = idle ? (since ?? Date.now()) : undefined
+          if (since !== undefined && Date.now() - since >= idleMs) {
+            clearInterval(timer)
+            void stop('idle')
+          }
+        } catch (err) {
+          engine.logger.debug({ err }, 'could not tell whether caught up; asking again')
+        } finally {
+          checking = false
         }
       }, 200)
-      engine.done.finally(() => clearInterval(timer)).catch(() => {})
+      engine.done
+        .finally(() => {
+          clearInterval(timer)
+          return admin.disconnect()
+        })
+        .catch(() => {})
     }
     try {
       await engine.done
@@ -50,9 +83,4 @@ export const run: Command = {
       return 1
     }
   },
-}
-
-async function inCount(engine: Engine): Promise<number> {
-  const metric = await engine.metrics.registry.getSingleMetric('tributary_records_total')?.get()
-  return (metric?.values ?? []).filter((v) => v.labels.outcome === 'in').reduce((a, v) => a + v.value, 0)
 }

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import { redactUrl, splitUrlCredentials } from '../../config/url-credentials.ts'
 import type { Command } from '../context.ts'
 import { loadTopologies } from '../topologies.ts'
 
@@ -34,11 +35,16 @@ export const status: Command = {
       ['kafka', c.kafka.brokers.join(','), () => reachable(c.kafka.brokers[0]!)],
       [
         'schema-registry',
-        c.registry.url,
-        async () => (await fetch(`${c.registry.url}/subjects`).catch(() => null))?.ok ?? false,
+        redactUrl(c.registry.url),
+        async () =>
+          (await fetch(`${splitUrlCredentials(c.registry.url).url}/subjects`).catch(() => null))?.ok ?? false,
       ],
-      ['redis', c.redis.url.replace(/\/\/[^@]*@/, '//***@'), () => reachable(hostPortOf(c.redis.url))],
-      ['clickhouse', c.clickhouse.url, async () => (await ctx.clickhouse()).ping().catch(() => false)],
+      ['redis', redactUrl(c.redis.url), () => reachable(hostPortOf(c.redis.url))],
+      [
+        'clickhouse',
+        redactUrl(c.clickhouse.url),
+        async () => (await ctx.clickhouse()).ping().catch(() => false),
+      ],
     ]
     let down = 0
     for (const [name, where, check] of checks) {
