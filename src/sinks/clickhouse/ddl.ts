@@ -7,7 +7,7 @@
 import type { RecordSchema } from '../../schema/types.ts'
 import type { Features } from './features.ts'
 import { assertPlainName, quoteIdent, quoteTable } from './identifiers.ts'
-import { type Column, schemaColumns, timestampType } from './types.ts'
+import { type Column, readableTime, schemaColumns, timestampType } from './types.ts'
 
 export interface TableSpec {
   readonly name: string
@@ -43,6 +43,8 @@ export function lineageColumns(f: TableFeatures): Column[] {
     { name: '_offset', type: 'Int64' },
     { name: '_kafka_timestamp', type: ts },
     { name: '_ingest_time', type: ts },
+    ...readableTime('_kafka_timestamp', f),
+    ...readableTime('_ingest_time', f),
   ]
 }
 
@@ -59,7 +61,11 @@ function rawRecordColumns(): Column[] {
 export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
   return {
     name: `bronze_${assertPlainName('entity', entity)}`,
-    columns: [...lineageColumns(f), ...rawRecordColumns(), { name: '_schema_id', type: 'Nullable(Int32)' }],
+    columns: storedFirst([
+      ...lineageColumns(f),
+      ...rawRecordColumns(),
+      { name: '_schema_id', type: 'Nullable(Int32)' },
+    ]),
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
@@ -77,7 +83,7 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
   }
   return {
     name: `silver_${assertPlainName('entity', entity)}`,
-    columns: [...fields, ...lineage],
+    columns: storedFirst([...fields, ...lineage]),
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
@@ -87,14 +93,14 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
 export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
   return {
     name: `quarantine_${assertPlainName('entity', entity)}`,
-    columns: [
+    columns: storedFirst([
       ...lineageColumns(f),
       ...rawRecordColumns(),
       { name: 'stage', type: 'String' },
       { name: 'reason', type: 'String' },
       { name: 'rules', type: 'Array(String)' },
       { name: 'topology', type: 'String' },
-    ],
+    ]),
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
@@ -111,13 +117,15 @@ export function processingLogTable(f: TableFeatures): TableSpec {
   const ts = timestampType(f)
   return {
     name: 'tributary_processing_log',
-    columns: [
+    columns: storedFirst([
       { name: 'topology', type: 'String' },
       { name: 'layer', type: 'String' },
       { name: 'table', type: 'String' },
       { name: 'status', type: 'String' },
       { name: 'started_at', type: ts },
       { name: 'finished_at', type: ts },
+      ...readableTime('started_at', f),
+      ...readableTime('finished_at', f),
       { name: 'duration_ms', type: 'UInt32' },
       { name: 'records_in', type: 'UInt64' },
       { name: 'records_out', type: 'UInt64' },
@@ -127,7 +135,7 @@ export function processingLogTable(f: TableFeatures): TableSpec {
       { name: 'offset_from', type: 'Int64' },
       { name: 'offset_to', type: 'Int64' },
       { name: 'error', type: 'String' },
-    ],
+    ]),
     engine: 'MergeTree()',
     orderBy: ['topology', 'started_at'],
   }
@@ -155,16 +163,18 @@ export function goldTable(
   const ts = timestampType(f)
   return {
     name: `gold_${assertPlainName('gold table', name)}_partials`,
-    columns: [
+    columns: storedFirst([
       ...keyColumns,
       { name: 'window_start', type: ts },
       { name: 'window_end', type: ts },
+      ...readableTime('window_start', f),
+      ...readableTime('window_end', f),
       ...partialColumns,
       { name: '_topic', type: 'String' },
       { name: '_partition', type: 'Int32' },
       { name: '_version', type: 'UInt64' },
       { name: '_deleted', type: 'UInt8' },
-    ],
+    ]),
     engine: 'ReplacingMergeTree(_version)',
     orderBy: [...keyColumns.map((k) => k.name), 'window_start', '_topic', '_partition'],
     dedupWindow: DEDUP_WINDOW,
@@ -172,7 +182,7 @@ export function goldTable(
 }
 
 export function createTableSql(spec: TableSpec, f: Pick<Features, 'nonReplicatedDedupWindow'>): string {
-  const columns = spec.columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(',\n')
+  const columns = spec.columns.map((c) => `  ${columnSql(c)}`).join(',\n')
   const lines = [
     `CREATE TABLE IF NOT EXISTS ${quoteTable(spec.name)} (\n${columns}\n)`,
     `ENGINE = ${spec.engine}`,
@@ -183,4 +193,14 @@ export function createTableSql(spec: TableSpec, f: Pick<Features, 'nonReplicated
     lines.push(`SETTINGS non_replicated_deduplication_window = ${spec.dedupWindow}`)
   }
   return lines.join('\n')
+}
+
+/** ALIAS columns last, where ClickHouse lists them (system.columns, DESCRIBE), so the two orders agree. */
+function storedFirst(columns: Column[]): Column[] {
+  return [...columns.filter((c) => !c.alias), ...columns.filter((c) => c.alias)]
+}
+
+/** A column as CREATE TABLE and ALTER TABLE ADD COLUMN spell it. */
+export function columnSql(c: Column): string {
+  return `${quoteIdent(c.name)} ${c.type}${c.alias ? ` ALIAS ${c.alias}` : ''}`
 }

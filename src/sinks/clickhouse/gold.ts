@@ -11,7 +11,7 @@ import { type GoldDeclaration, keyValues } from '../../windows/gold.ts'
 import { goldTable, type TableSpec } from './ddl.ts'
 import type { Features } from './features.ts'
 import { quoteIdent, quoteTable } from './identifiers.ts'
-import type { Column } from './types.ts'
+import { type Column, readableTime } from './types.ts'
 
 /** One window of one input partition, or its tombstone (`accs` null). */
 export interface GoldRow {
@@ -100,9 +100,13 @@ export function goldViewSql<T>(g: GoldDeclaration<T>, f: Features): string {
   const table = goldPartialsTable(g, f).name
   const keys = [...Object.keys(g.groupBy), 'window_start', 'window_end'].map(quoteIdent)
   const values = partials(g).map(([name, p]) => `${p.merge} AS ${quoteIdent(name)}`)
+  // Selected, not left to the partials' ALIAS columns, so that SELECT * shows them.
+  const readable = ['window_start', 'window_end']
+    .flatMap((w) => readableTime(w, f))
+    .map((c) => `${c.alias} AS ${quoteIdent(c.name)}`)
   return [
     `CREATE VIEW IF NOT EXISTS ${quoteTable(goldViewName(g))} AS`,
-    `SELECT ${[...keys, ...values].join(', ')}`,
+    `SELECT ${[...keys, ...readable, ...values].join(', ')}`,
     `FROM ${quoteTable(table)} FINAL`,
     'WHERE _deleted = 0',
     `GROUP BY ${keys.join(', ')}`,
