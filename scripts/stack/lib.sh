@@ -29,6 +29,7 @@ svc_ports() {
   registry) echo "$REGISTRY_PORT" ;;
   redis) echo "$REDIS_PORT" ;;
   clickhouse) echo "$CLICKHOUSE_HTTP_PORT $CLICKHOUSE_TCP_PORT" ;;
+  prometheus) echo "$PROMETHEUS_PORT" ;;
   esac
 }
 
@@ -38,6 +39,7 @@ svc_address() {
   registry) echo "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7" ;;
   redis) echo "redis://127.0.0.1:$REDIS_PORT" ;;
   clickhouse) echo "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT (native :$CLICKHOUSE_TCP_PORT)" ;;
+  prometheus) echo "http://127.0.0.1:$PROMETHEUS_PORT" ;;
   esac
 }
 
@@ -92,6 +94,8 @@ need_cmds() {
   command -v curl >/dev/null || pkgs+=(curl)
   command -v unzip >/dev/null || pkgs+=(unzip)
   command -v ss >/dev/null || pkgs+=(iproute2)
+  # Debian's Prometheus 2.42, with promtool (alert rule checks and tests).
+  { command -v prometheus && command -v promtool; } >/dev/null || pkgs+=(prometheus)
   echo "${pkgs[@]}"
 }
 
@@ -364,6 +368,31 @@ EOF
 EOF
 }
 
+# Scrapes the engine on the default metrics port, and any target a file in targets/ names (file_sd:
+# a test or a second engine adds itself there); evaluates the alert rules of compose/prometheus/.
+write_prometheus_config() {
+  local d="$TRIBUTARY_STACK_DIR/prometheus"
+  mkdir -p "$d/data" "$d/targets"
+  cat >"$d/prometheus.yml" <<EOF
+# Written by scripts/stack/up.sh; edits are overwritten.
+global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+rule_files:
+  - $TRIBUTARY_REPO_ROOT/compose/prometheus/alerts.yml
+scrape_configs:
+  - job_name: tributary
+    static_configs:
+      - targets: ["127.0.0.1:$TRIBUTARY_METRICS_PORT_DEFAULT"]
+    file_sd_configs:
+      - files: ["$d/targets/*.json"]
+        refresh_interval: 2s
+  - job_name: prometheus
+    static_configs:
+      - targets: ["127.0.0.1:$PROMETHEUS_PORT"]
+EOF
+}
+
 svc_config() {
   mkdir -p "$TRIBUTARY_STACK_DIR/$1" "$STACK_RUN" "$STACK_LOGS"
   case "$1" in
@@ -371,6 +400,7 @@ svc_config() {
   registry) mkdir -p "$TRIBUTARY_STACK_DIR/registry/data" ;;
   redis) mkdir -p "$TRIBUTARY_STACK_DIR/redis/data" ;;
   clickhouse) write_clickhouse_config ;;
+  prometheus) write_prometheus_config ;;
   esac
 }
 
@@ -401,6 +431,10 @@ svc_command() {
   clickhouse)
     echo clickhouse-server "--config-file=$d/config.xml"
     ;;
+  prometheus)
+    echo prometheus "--config.file=$d/prometheus.yml" "--storage.tsdb.path=$d/data" \
+      --storage.tsdb.retention.time=1d "--web.listen-address=127.0.0.1:$PROMETHEUS_PORT"
+    ;;
   esac
 }
 
@@ -410,6 +444,7 @@ svc_healthy() {
   registry) curl -fsS -m 3 -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" 2>/dev/null ;;
   redis) [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]] ;;
   clickhouse) [[ "$(curl -fsS -m 3 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == Ok.* ]] ;;
+  prometheus) curl -fsS -m 3 -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null ;;
   esac
 }
 
@@ -428,6 +463,10 @@ svc_version() {
     ;;
   redis) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" INFO server 2>/dev/null | tr -d '\r' | sed -n 's/^redis_version://p' ;;
   clickhouse) curl -fsS -m 3 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/?query=SELECT%20version()" 2>/dev/null ;;
+  prometheus)
+    curl -fsS -m 3 "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/status/buildinfo" 2>/dev/null |
+      grep -o '"version" *: *"[^"]*"' | sed -E 's/.*"([^"+]*)[^"]*"$/\1/' || echo "?"
+    ;;
   esac
 }
 
@@ -538,6 +577,7 @@ export TRIBUTARY_KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 export TRIBUTARY_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 export TRIBUTARY_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export TRIBUTARY_CLICKHOUSE_URL=http://127.0.0.1:$CLICKHOUSE_HTTP_PORT
+export TRIBUTARY_PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT
 EOF
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts the local stack (Kafka KRaft, Apicurio Registry, Redis, ClickHouse) without Docker.
+# Starts the local stack (Kafka KRaft, Apicurio Registry, Redis, ClickHouse, Prometheus) without Docker.
 # Idempotent: a service of this stack dir that is already healthy is left alone.
-# Usage: scripts/stack/up.sh [service...]   (default: all of kafka registry redis clickhouse)
+# Usage: scripts/stack/up.sh [service...]   (default: all of kafka registry redis clickhouse prometheus)
 # Knobs: TRIBUTARY_STACK_DIR, TRIBUTARY_PORT_OFFSET, TRIBUTARY_CACHE_DIR, TRIBUTARY_KAFKA_VERSION,
 #        APICURIO_VERSION, TRIBUTARY_STACK_TIMEOUT (see scripts/stack/env.sh).
 set -uo pipefail
