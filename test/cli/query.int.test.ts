@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
+import { createClickHouse } from '../../src/sinks/clickhouse/client.ts'
+import { bronzeTable } from '../../src/sinks/clickhouse/ddl.ts'
+import { ensureTable } from '../../src/sinks/clickhouse/ensure-table.ts'
 import { stackEndpoints } from '../support/stack.ts'
 
 // About 5 MB of TSV: far more than a pipe holds, so the CLI must wait for its reader.
@@ -67,4 +71,46 @@ async function queryThroughStalledReader(size: number) {
   await closed
   const [code] = await exited
   return { code, stderr, got: Buffer.concat(chunks), exitedWhileUnread }
+}
+
+test('query --format table shows epoch-ms times on ClickHouse 18.16 as UTC dates with their milliseconds', async () => {
+  const { clickhouseUrl } = await stackEndpoints('clickhouse')
+  const ch = await createClickHouse(clickhouseUrl)
+  const f = await ch.features()
+  assert.equal(f.dateTime64, false, 'the stack runs ClickHouse 18.16, which has no DateTime64')
+  const spec = bronzeTable(`query_times_${randomBytes(4).toString('hex')}`, f)
+  const T = 1_796_011_380_007 // 2026-11-30 04:03:00.007 UTC
+  try {
+    await ensureTable(ch, spec)
+    await ch.command(
+      `INSERT INTO ${spec.name} (_topic, _partition, _offset, _kafka_timestamp, _ingest_time, _headers, _value, _value_encoding) ` +
+        `VALUES ('t', 0, 42, ${T}, ${T}, '{}', 'x', 'utf8')`,
+    )
+    const sql = `SELECT _offset, _kafka_timestamp, _ingest_time AS _ingest_time FROM ${spec.name}`
+    const table = await cliOutput(['query', sql, '--format', 'table'])
+    assert.match(table, /_kafka_timestamp/)
+    assert.equal(table.match(/2026-11-30 04:03:00\.007/g)?.length, 2, table)
+    assert.doesNotMatch(table, new RegExp(String(T)))
+    assert.match(table, /\b42\b/, 'other columns as they are')
+    // Machine formats keep the stored integer.
+    assert.equal((await cliOutput(['query', sql, '--format', 'tsv'])).trim().split('\n')[1], `42\t${T}\t${T}`)
+  } finally {
+    await ch.command(`DROP TABLE IF EXISTS ${spec.name}`)
+    await ch.close()
+  }
+})
+
+async function cliOutput(args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ['bin/tributary.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => {
+    out += d
+  })
+  child.stderr.on('data', (d) => {
+    err += d
+  })
+  const [code] = await once(child, 'exit')
+  assert.equal(code, 0, err)
+  return out
 }
