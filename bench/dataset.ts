@@ -1,8 +1,9 @@
-import { type Message, Partitioners } from 'kafkajs'
+import type { Message } from 'kafkajs'
 import { bindFormat } from '../src/serde/bind.ts'
 import { avro, json } from '../src/serde/format.ts'
 import type { SchemaRegistry } from '../src/serde/registry.ts'
 import { sendChunked } from '../src/sinks/kafka/send-chunked.ts'
+import { idempotentProducer } from '../src/sources/kafka/producer.ts'
 import {
   type BenchEvent,
   benchEventSchema,
@@ -57,7 +58,7 @@ export async function produceDataset(options: {
   }
   const bytes: Record<Variant, number> = { avro: 0, json: 0 }
   const baseTime = historyStart(messages, started)
-  const producer = kafka.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+  const producer = idempotentProducer(kafka.kafka)
   await producer.connect()
   try {
     for (const topic of [topics.avro, topics.json, garbageTopic]) await kafka.createTopic(topic, partitions)

@@ -3,6 +3,7 @@ import type { ClickHouse } from '../src/clickhouse/client.ts'
 import { quoteTable } from '../src/clickhouse/identifiers.ts'
 import { bindFormat } from '../src/serde/bind.ts'
 import { avro, json } from '../src/serde/format.ts'
+import { idempotentProducer } from '../src/sources/kafka/producer.ts'
 import { type BenchContext, type Contender, runName } from './contender.ts'
 import type { Variant } from './dataset.ts'
 import { benchEventSchema, eventAt } from './event.ts'
@@ -57,7 +58,7 @@ export async function measureLatency(
     contender.variant === 'avro' ? avro(benchEventSchema) : json(benchEventSchema),
     ctx.registry,
   )
-  const producer = ctx.kafka.kafka.producer()
+  const producer = idempotentProducer(ctx.kafka.kafka)
   await producer.connect()
   const worker = await WorkerProcess.start(spec)
   const visibility = new Visibility(ctx.clickhouse, spec.table)

@@ -1,7 +1,7 @@
 import type { ClickHouse } from '../src/clickhouse/client.ts'
 import { quoteTable } from '../src/clickhouse/identifiers.ts'
 import { createTableSql } from '../src/sinks/clickhouse/ddl.ts'
-import { schemaColumns } from '../src/sinks/clickhouse/types.ts'
+import { type Column, schemaColumns } from '../src/sinks/clickhouse/types.ts'
 import { benchEventSchema } from './event.ts'
 
 /** A row count a contender must have produced: what `--quick` asserts in CI. */
@@ -29,7 +29,7 @@ export async function countRows(
 }
 
 /** The event's columns as Tributary maps them for this server (timestamps as Int64 on 18.16). */
-export async function eventColumns(ch: ClickHouse): Promise<{ name: string; type: string }[]> {
+export async function eventColumns(ch: ClickHouse): Promise<Column[]> {
   return schemaColumns(benchEventSchema, await ch.features())
 }
 

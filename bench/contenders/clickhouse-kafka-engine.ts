@@ -20,7 +20,11 @@ export function clickhouseKafkaEngine(): Contender {
       const queue = `${target}_queue`
       const view = `${target}_mv`
       const topic = ctx.dataset.topics.json
-      const columns = (await eventColumns(ch)).map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')
+      // The Kafka table reads stored columns only; the target computes its ALIAS columns itself.
+      const columns = (await eventColumns(ch))
+        .filter((c) => c.alias === undefined)
+        .map((c) => `${quoteIdent(c.name)} ${c.type}`)
+        .join(', ')
       await createEventTable(ch, { name: target, orderBy: ['event_time'] })
       const broker = ctx.config.kafka.brokers.join(',')
       await ch.command(

@@ -27,6 +27,9 @@ export REDIS_PORT=$((6379 + _off))
 export CLICKHOUSE_HTTP_PORT=$((8123 + _off))
 export CLICKHOUSE_TCP_PORT=$((9000 + _off))
 export CLICKHOUSE_INTERSERVER_PORT=$((9009 + _off))
+export PROMETHEUS_PORT=$((9090 + _off))
+# Where the stack's Prometheus looks for an engine: the default TRIBUTARY_METRICS_PORT.
+export TRIBUTARY_METRICS_PORT_DEFAULT=$((9464 + _off))
 unset _off
 
 # Downloads (shared across stack dirs and clones).
@@ -39,4 +42,4 @@ export TRIBUTARY_MAVEN_REPO="$TRIBUTARY_CACHE_DIR/maven/repository"
 export TRIBUTARY_STACK_TIMEOUT="${TRIBUTARY_STACK_TIMEOUT:-90}"
 export TRIBUTARY_STOP_TIMEOUT="${TRIBUTARY_STOP_TIMEOUT:-30}"
 
-TRIBUTARY_SERVICES=(kafka registry redis zookeeper clickhouse)
+TRIBUTARY_SERVICES=(kafka registry redis zookeeper clickhouse prometheus)

@@ -37,6 +37,7 @@ svc_ports() {
   clickhouse) echo "$CLICKHOUSE_HTTP_PORT $CLICKHOUSE_TCP_PORT" ;;
   zookeeper) echo "$ZOOKEEPER_PORT" ;;
   ch-* | redis-c*) cluster_svc_ports "$1" ;;
+  prometheus) echo "$PROMETHEUS_PORT" ;;
   esac
 }
 
@@ -48,6 +49,7 @@ svc_address() {
   clickhouse) echo "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT (native :$CLICKHOUSE_TCP_PORT)" ;;
   zookeeper) echo "127.0.0.1:$ZOOKEEPER_PORT" ;;
   ch-* | redis-c*) cluster_svc_address "$1" ;;
+  prometheus) echo "http://127.0.0.1:$PROMETHEUS_PORT" ;;
   esac
 }
 
@@ -102,6 +104,8 @@ need_cmds() {
   command -v curl >/dev/null || pkgs+=(curl)
   command -v unzip >/dev/null || pkgs+=(unzip)
   command -v ss >/dev/null || pkgs+=(iproute2)
+  # Debian's Prometheus 2.42, with promtool (alert rule checks and tests).
+  { command -v prometheus && command -v promtool; } >/dev/null || pkgs+=(prometheus)
   echo "${pkgs[@]}"
 }
 
@@ -376,6 +380,31 @@ EOF
 EOF
 }
 
+# Scrapes the engine on the default metrics port, and any target a file in targets/ names (file_sd:
+# a test or a second engine adds itself there); evaluates the alert rules of compose/prometheus/.
+write_prometheus_config() {
+  local d="$TRIBUTARY_STACK_DIR/prometheus"
+  mkdir -p "$d/data" "$d/targets"
+  cat >"$d/prometheus.yml" <<EOF
+# Written by scripts/stack/up.sh; edits are overwritten.
+global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+rule_files:
+  - $TRIBUTARY_REPO_ROOT/compose/prometheus/alerts.yml
+scrape_configs:
+  - job_name: tributary
+    static_configs:
+      - targets: ["127.0.0.1:$TRIBUTARY_METRICS_PORT_DEFAULT"]
+    file_sd_configs:
+      - files: ["$d/targets/*.json"]
+        refresh_interval: 2s
+  - job_name: prometheus
+    static_configs:
+      - targets: ["127.0.0.1:$PROMETHEUS_PORT"]
+EOF
+}
+
 svc_config() {
   mkdir -p "$TRIBUTARY_STACK_DIR/$1" "$STACK_RUN" "$STACK_LOGS"
   case "$1" in
@@ -385,6 +414,7 @@ svc_config() {
   clickhouse) write_clickhouse_config && write_clickhouse_single_replication ;;
   zookeeper) write_zookeeper_config ;;
   ch-* | redis-c*) cluster_svc_config "$1" ;;
+  prometheus) write_prometheus_config ;;
   esac
 }
 
@@ -417,6 +447,10 @@ svc_command() {
     ;;
   zookeeper) zookeeper_command ;;
   ch-* | redis-c*) cluster_svc_command "$1" ;;
+  prometheus)
+    echo prometheus "--config.file=$d/prometheus.yml" "--storage.tsdb.path=$d/data" \
+      --storage.tsdb.retention.time=1d "--web.listen-address=127.0.0.1:$PROMETHEUS_PORT"
+    ;;
   esac
 }
 
@@ -428,6 +462,7 @@ svc_healthy() {
   clickhouse) [[ "$(curl -fsS -m 3 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == Ok.* ]] ;;
   zookeeper) zookeeper_healthy ;;
   ch-* | redis-c*) cluster_svc_healthy "$1" ;;
+  prometheus) curl -fsS -m 3 -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null ;;
   esac
 }
 
@@ -448,6 +483,10 @@ svc_version() {
   clickhouse) curl -fsS -m 3 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/?query=SELECT%20version()" 2>/dev/null ;;
   zookeeper) zookeeper_version ;;
   ch-* | redis-c*) cluster_svc_version "$1" ;;
+  prometheus)
+    curl -fsS -m 3 "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/status/buildinfo" 2>/dev/null |
+      grep -o '"version" *: *"[^"]*"' | sed -E 's/.*"([^"+]*)[^"]*"$/\1/' || echo "?"
+    ;;
   esac
 }
 
@@ -559,6 +598,7 @@ export TRIBUTARY_REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7
 export TRIBUTARY_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export TRIBUTARY_CLICKHOUSE_URL=http://127.0.0.1:$CLICKHOUSE_HTTP_PORT
 export TRIBUTARY_ZOOKEEPER=127.0.0.1:$ZOOKEEPER_PORT
+export TRIBUTARY_PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT
 EOF
   if cluster_running; then cluster_env_lines >>"$TRIBUTARY_STACK_DIR/env"; fi
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Starts the local stack (Kafka KRaft, Apicurio Registry, Redis, ZooKeeper, ClickHouse) without Docker.
-# Idempotent: a service of this stack dir that is already healthy is left alone.
+# Starts the local stack (Kafka KRaft, Apicurio Registry, Redis, ZooKeeper, ClickHouse, Prometheus)
+# without Docker. Idempotent: a service of this stack dir that is already healthy is left alone.
 # Usage: scripts/stack/up.sh [--cluster] [service...]
-#   (default: all of kafka registry redis zookeeper clickhouse; --cluster, or TRIBUTARY_STACK_CLUSTER=1,
-#   adds the cluster: ClickHouse ch-s1r1 ch-s1r2 ch-s2r1 ch-s2r2 and Redis Cluster redis-c1..3)
+#   (default: all of kafka registry redis zookeeper clickhouse prometheus; --cluster, or
+#   TRIBUTARY_STACK_CLUSTER=1, adds the cluster: ClickHouse ch-s1r1 ch-s1r2 ch-s2r1 ch-s2r2 and Redis
+#   Cluster redis-c1..3)
 # Knobs: TRIBUTARY_STACK_DIR, TRIBUTARY_PORT_OFFSET, TRIBUTARY_CACHE_DIR, TRIBUTARY_KAFKA_VERSION,
 #        APICURIO_VERSION, TRIBUTARY_STACK_TIMEOUT (see scripts/stack/env.sh), TRIBUTARY_STACK_CLUSTER.
 set -uo pipefail

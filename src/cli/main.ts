@@ -51,7 +51,17 @@ export async function main(argv: string[]): Promise<number> {
     return 1
   } finally {
     await ctx?.close()
+    await stdoutDrained()
   }
+}
+
+/**
+ * Resolves once everything written to stdout has reached the OS. The caller then calls
+ * process.exit, which would drop output still queued for a pipe whose reader is behind.
+ */
+function stdoutDrained(): Promise<void> {
+  // A write's callback runs after every earlier write has been handed over (or failed: EPIPE).
+  return new Promise((resolve) => process.stdout.write('', () => resolve()))
 }
 
 /** kafkajs 2.2.4 arms a timer with a negative delay on Node 22+; harmless, but it would print on every run. */

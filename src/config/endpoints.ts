@@ -8,6 +8,8 @@ export interface Endpoints {
   registryUrl: string
   redisUrl: string
   clickhouseUrl: string
+  /** The stack's Prometheus, which scrapes the engine (tests query it; the engine never does). */
+  prometheusUrl: string
   metricsPort: number
 }
 
@@ -19,6 +21,7 @@ export const BASE_PORTS = {
   clickhouseHttp: 8123,
   clickhouseNative: 9000,
   zookeeper: 2181,
+  prometheus: 9090,
   metrics: 9464,
 } as const
 
@@ -69,6 +72,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
       env.TRIBUTARY_REGISTRY_URL ?? `http://127.0.0.1:${BASE_PORTS.registry + off}/apis/ccompat/v7`,
     redisUrl: env.TRIBUTARY_REDIS_URL ?? `redis://127.0.0.1:${BASE_PORTS.redis + off}`,
     clickhouseUrl: env.TRIBUTARY_CLICKHOUSE_URL ?? `http://127.0.0.1:${BASE_PORTS.clickhouseHttp + off}`,
+    prometheusUrl: env.TRIBUTARY_PROMETHEUS_URL ?? `http://127.0.0.1:${BASE_PORTS.prometheus + off}`,
     metricsPort: Number(env.TRIBUTARY_METRICS_PORT ?? BASE_PORTS.metrics + off),
   }
 }

@@ -7,6 +7,7 @@ test('one offset shifts every port', () => {
   assert.deepEqual(e.kafkaBrokers, ['127.0.0.1:10092'])
   assert.equal(e.redisUrl, 'redis://127.0.0.1:7379')
   assert.equal(e.clickhouseUrl, 'http://127.0.0.1:9123')
+  assert.equal(e.prometheusUrl, 'http://127.0.0.1:10090')
   assert.equal(e.metricsPort, 10464)
 })
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs'
+import { idempotentProducer } from '../../src/sources/kafka/producer.ts'
 import { stackEndpoints, uniqueName, until } from '../support/stack.ts'
 
 const closers: (() => Promise<void>)[] = []
@@ -35,7 +36,7 @@ test('kafkajs produces and a consumer group consumes every record, in order, the
     true,
   )
 
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+  const producer: Producer = idempotentProducer(kafka)
   await producer.connect()
   closers.push(() => producer.disconnect())
   const sent = Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 5}`, value: JSON.stringify({ i }) }))

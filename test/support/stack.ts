@@ -12,7 +12,7 @@
 import net from 'node:net'
 import { type Endpoints, endpointsFromEnv } from '../../src/config/endpoints.ts'
 
-export type StackService = 'kafka' | 'registry' | 'redis' | 'clickhouse'
+export type StackService = 'kafka' | 'registry' | 'redis' | 'clickhouse' | 'prometheus'
 
 let pending: Promise<Endpoints> | undefined
 
@@ -89,6 +89,7 @@ async function assertReachable(e: Endpoints, needs: StackService[]): Promise<voi
     registry: ['schema registry', e.registryUrl],
     redis: ['Redis', e.redisUrl],
     clickhouse: ['ClickHouse', e.clickhouseUrl],
+    prometheus: ['Prometheus', e.prometheusUrl],
   }
   const checks = needs.map((n) => all[n])
   const results = await Promise.all(
@@ -178,6 +179,8 @@ async function startContainers(): Promise<Endpoints> {
     registryUrl,
     redisUrl: `redis://${r.getHost()}:${r.getMappedPort(6379)}`,
     clickhouseUrl: `http://${ch.getHost()}:${ch.getMappedPort(8123)}`,
+    // Not started here: the dashboard test needs the local stack's Prometheus.
+    prometheusUrl: endpointsFromEnv().prometheusUrl,
     metricsPort: endpointsFromEnv().metricsPort,
   }
 }

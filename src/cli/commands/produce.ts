@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { type Message, Partitioners } from 'kafkajs'
+import type { Kafka, Message } from 'kafkajs'
 import type { RecordSchema } from '../../schema/types.ts'
 import { bindFormat } from '../../serde/bind.ts'
 import { sendChunked } from '../../sinks/kafka/send-chunked.ts'
 import { createKafka } from '../../sources/kafka/client.ts'
+import { idempotentProducer } from '../../sources/kafka/producer.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Topology } from '../../topology/define.ts'
 import type { CliContext, Command } from '../context.ts'
 import { loadTopologies } from '../topologies.ts'
@@ -137,9 +138,13 @@ export async function produceGenerated<S extends RecordSchema>(
   return summary
 }
 
-export async function sendAll(ctx: CliContext, topic: string, messages: Message[]): Promise<void> {
-  const kafka = createKafka(ctx.config, ctx.logger('warn'))
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+export async function sendAll(
+  ctx: CliContext,
+  topic: string,
+  messages: Message[],
+  kafka: Kafka = createKafka(ctx.config, ctx.logger('warn')),
+): Promise<void> {
+  const producer = idempotentProducer(kafka)
   await producer.connect()
   try {
     await sendChunked(producer, topic, messages)

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import type { Command } from '../context.ts'
+import { withReadableTimes } from '../readable-times.ts'
 
 const FORMATS: Record<string, string> = {
   table: 'PrettyCompactMonoBlock',
@@ -33,8 +34,12 @@ export const query: Command = {
     if (format === 'Parquet' && values.out === undefined && process.stdout.isTTY) {
       throw new Error('Parquet is binary: add --out FILE')
     }
+    const sql =
+      values.format === 'table' && !features.dateTime64
+        ? await withReadableTimes(ch, positionals[0]!)
+        : positionals[0]!
     const out = values.out ? createWriteStream(values.out) : process.stdout
-    await pipeline(Readable.from(ch.stream(positionals[0]!, format)), out, { end: values.out !== undefined })
+    await pipeline(Readable.from(ch.stream(sql, format)), out, { end: values.out !== undefined })
     return 0
   },
 }

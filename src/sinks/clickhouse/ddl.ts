@@ -9,7 +9,7 @@ import type { Features } from '../../clickhouse/features.ts'
 import { assertPlainName, quoteIdent, quoteTable } from '../../clickhouse/identifiers.ts'
 import type { RecordSchema } from '../../schema/types.ts'
 import { tableNames } from '../../topology/table-names.ts'
-import { type Column, schemaColumns, timestampType } from './types.ts'
+import { type Column, readableTime, schemaColumns, timestampType } from './types.ts'
 
 export interface TableSpec {
   readonly name: string
@@ -45,6 +45,8 @@ export function lineageColumns(f: TableFeatures): Column[] {
     { name: '_offset', type: 'Int64' },
     { name: '_kafka_timestamp', type: ts },
     { name: '_ingest_time', type: ts },
+    ...readableTime('_kafka_timestamp', f),
+    ...readableTime('_ingest_time', f),
   ]
 }
 
@@ -61,7 +63,11 @@ function rawRecordColumns(): Column[] {
 export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
   return {
     name: tableNames.bronze(assertPlainName('entity', entity)),
-    columns: [...lineageColumns(f), ...rawRecordColumns(), { name: '_schema_id', type: 'Nullable(Int32)' }],
+    columns: storedFirst([
+      ...lineageColumns(f),
+      ...rawRecordColumns(),
+      { name: '_schema_id', type: 'Nullable(Int32)' },
+    ]),
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
@@ -79,7 +85,7 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
   }
   return {
     name: tableNames.silver(assertPlainName('entity', entity)),
-    columns: [...fields, ...lineage],
+    columns: storedFirst([...fields, ...lineage]),
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
@@ -89,14 +95,14 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
 export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
   return {
     name: tableNames.quarantine(assertPlainName('entity', entity)),
-    columns: [
+    columns: storedFirst([
       ...lineageColumns(f),
       ...rawRecordColumns(),
       { name: 'stage', type: 'String' },
       { name: 'reason', type: 'String' },
       { name: 'rules', type: 'Array(String)' },
       { name: 'topology', type: 'String' },
-    ],
+    ]),
     engine: 'ReplacingMergeTree()',
     orderBy: KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
@@ -113,13 +119,15 @@ export function processingLogTable(f: TableFeatures): TableSpec {
   const ts = timestampType(f)
   return {
     name: 'tributary_processing_log',
-    columns: [
+    columns: storedFirst([
       { name: 'topology', type: 'String' },
       { name: 'layer', type: 'String' },
       { name: 'table', type: 'String' },
       { name: 'status', type: 'String' },
       { name: 'started_at', type: ts },
       { name: 'finished_at', type: ts },
+      ...readableTime('started_at', f),
+      ...readableTime('finished_at', f),
       { name: 'duration_ms', type: 'UInt32' },
       { name: 'records_in', type: 'UInt64' },
       { name: 'records_out', type: 'UInt64' },
@@ -129,7 +137,7 @@ export function processingLogTable(f: TableFeatures): TableSpec {
       { name: 'offset_from', type: 'Int64' },
       { name: 'offset_to', type: 'Int64' },
       { name: 'error', type: 'String' },
-    ],
+    ]),
     engine: 'MergeTree()',
     orderBy: ['topology', 'started_at'],
   }
@@ -157,16 +165,18 @@ export function goldTable(
   const ts = timestampType(f)
   return {
     name: tableNames.goldPartials(assertPlainName('gold table', name)),
-    columns: [
+    columns: storedFirst([
       ...keyColumns,
       { name: 'window_start', type: ts },
       { name: 'window_end', type: ts },
+      ...readableTime('window_start', f),
+      ...readableTime('window_end', f),
       ...partialColumns,
       { name: '_topic', type: 'String' },
       { name: '_partition', type: 'Int32' },
       { name: '_version', type: 'UInt64' },
       { name: '_deleted', type: 'UInt8' },
-    ],
+    ]),
     engine: 'ReplacingMergeTree(_version)',
     orderBy: [...keyColumns.map((k) => k.name), 'window_start', '_topic', '_partition'],
     dedupWindow: DEDUP_WINDOW,
@@ -183,7 +193,7 @@ export function createTableSql(
   f: Pick<Features, 'nonReplicatedDedupWindow' | 'replicated'>,
   database = 'default',
 ): string {
-  const columns = spec.columns.map((c) => `  ${quoteIdent(c.name)} ${c.type}`).join(',\n')
+  const columns = spec.columns.map((c) => `  ${columnSql(c)}`).join(',\n')
   const lines = [
     `CREATE TABLE IF NOT EXISTS ${quoteTable(spec.name)} (\n${columns}\n)`,
     `ENGINE = ${f.replicated ? replicatedEngine(spec, database) : spec.engine}`,
@@ -210,4 +220,14 @@ function replicatedEngine(spec: TableSpec, database: string): string {
 /** Whether a replayed block is dropped on insert, so plain queries are exact (see `clickhouse.exactness`). */
 export function dedupOnInsert(f: Pick<Features, 'nonReplicatedDedupWindow' | 'replicated'>): boolean {
   return f.replicated || f.nonReplicatedDedupWindow
+}
+
+/** ALIAS columns last, where ClickHouse lists them (system.columns, DESCRIBE), so the two orders agree. */
+function storedFirst(columns: Column[]): Column[] {
+  return [...columns.filter((c) => !c.alias), ...columns.filter((c) => c.alias)]
+}
+
+/** A column as CREATE TABLE and ALTER TABLE ADD COLUMN spell it. */
+export function columnSql(c: Column): string {
+  return `${quoteIdent(c.name)} ${c.type}${c.alias ? ` ALIAS ${c.alias}` : ''}`
 }

@@ -6,7 +6,8 @@
 import type { ClickHouse } from '../../clickhouse/client.ts'
 import { ClickHouseError } from '../../clickhouse/errors.ts'
 import { quoteIdent, quoteString, quoteTable } from '../../clickhouse/identifiers.ts'
-import { createTableSql, type TableSpec } from './ddl.ts'
+import { columnSql, createTableSql, type TableSpec } from './ddl.ts'
+import type { Column } from './types.ts'
 
 export interface EnsureResult {
   readonly created: boolean
@@ -22,7 +23,7 @@ export async function ensureTable(ch: ClickHouse, spec: TableSpec): Promise<Ensu
   for (const col of spec.columns) {
     const type = existing.get(col.name)
     if (type === undefined) {
-      await addColumn(ch, spec.name, col.name, col.type)
+      await addColumn(ch, spec.name, col)
       added.push(col.name)
     } else if (!sameType(type, col.type)) {
       throw new ClickHouseError(
@@ -38,13 +39,13 @@ export async function ensureTable(ch: ClickHouse, spec: TableSpec): Promise<Ensu
   return { created: before.size === 0, added }
 }
 
-async function addColumn(ch: ClickHouse, table: string, name: string, type: string): Promise<void> {
+async function addColumn(ch: ClickHouse, table: string, col: Column): Promise<void> {
   try {
-    await ch.command(`ALTER TABLE ${quoteTable(table)} ADD COLUMN ${quoteIdent(name)} ${type}`)
+    await ch.command(`ALTER TABLE ${quoteTable(table)} ADD COLUMN ${columnSql(col)}`)
   } catch (err) {
     // Two writers starting together both see the column missing; the loser's ADD fails, harmlessly.
     const now = await existingColumns(ch, table)
-    if (now.get(name) === undefined || !sameType(now.get(name)!, type)) throw err
+    if (now.get(col.name) === undefined || !sameType(now.get(col.name)!, col.type)) throw err
   }
 }
 

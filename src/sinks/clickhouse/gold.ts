@@ -14,7 +14,7 @@ import type { Aggregation } from '../../windows/aggregations.ts'
 import { type GoldDeclaration, keyValues } from '../../windows/gold.ts'
 import type { GoldRow } from '../../windows/gold-row.ts'
 import { goldTable, type TableSpec } from './ddl.ts'
-import type { Column } from './types.ts'
+import { type Column, readableTime } from './types.ts'
 
 interface Partial {
   readonly columns: readonly Column[]
@@ -92,9 +92,13 @@ export function goldViewSql<T>(g: GoldDeclaration<T>, f: Features): string {
   const table = goldPartialsTable(g, f).name
   const keys = [...Object.keys(g.groupBy), 'window_start', 'window_end'].map(quoteIdent)
   const values = partials(g).map(([name, p]) => `${p.merge} AS ${quoteIdent(name)}`)
+  // Selected, not left to the partials' ALIAS columns, so that SELECT * shows them.
+  const readable = ['window_start', 'window_end']
+    .flatMap((w) => readableTime(w, f))
+    .map((c) => `${c.alias} AS ${quoteIdent(c.name)}`)
   return [
     `CREATE VIEW IF NOT EXISTS ${quoteTable(goldViewName(g))} AS`,
-    `SELECT ${[...keys, ...values].join(', ')}`,
+    `SELECT ${[...keys, ...readable, ...values].join(', ')}`,
     `FROM ${quoteTable(table)} FINAL`,
     'WHERE _deleted = 0',
     `GROUP BY ${keys.join(', ')}`,

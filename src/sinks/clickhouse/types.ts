@@ -12,17 +12,35 @@
  */
 
 import type { Features } from '../../clickhouse/features.ts'
+import { quoteIdent } from '../../clickhouse/identifiers.ts'
 import { type FieldType, isNullable, type RecordSchema } from '../../schema/types.ts'
 
 export interface Column {
   readonly name: string
   readonly type: string
+  /** Makes it an ALIAS column: computed from this expression on read, never stored or inserted. */
+  readonly alias?: string
 }
 
 type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
 export function timestampType(f: TypeFeatures): string {
   return f.dateTime64 ? "DateTime64(3, 'UTC')" : 'Int64'
+}
+
+/**
+ * Beside an epoch-ms column (an engine without DateTime64): `<name>_utc`, the same instant as a
+ * DateTime computed on read, so a person sees a date; the exact milliseconds stay in the column.
+ */
+export function readableTime(name: string, f: TypeFeatures, nullable = false): Column[] {
+  if (f.dateTime64) return []
+  return [
+    {
+      name: `${name}_utc`,
+      type: nullable ? "Nullable(DateTime('UTC'))" : "DateTime('UTC')",
+      alias: `toDateTime(intDiv(${quoteIdent(name)}, 1000), 'UTC')`,
+    },
+  ]
 }
 
 /** The column type of one field; written the way `system.columns` spells it, so they compare. */
@@ -79,7 +97,15 @@ function canBeNullable(type: string): boolean {
 }
 
 export function schemaColumns(schema: RecordSchema, f: TypeFeatures): Column[] {
-  return schema.fields.map((field) => ({ name: field.name, type: columnType(field.type, f) }))
+  return schema.fields.flatMap((field) => {
+    const nullable = isNullable(field.type)
+    const t = nullable ? (field.type as readonly [unknown, FieldType])[1] : field.type
+    const timestamp = typeof t === 'object' && !Array.isArray(t) && (t as { type: string }).type === 'long'
+    return [
+      { name: field.name, type: columnType(field.type, f) },
+      ...(timestamp ? readableTime(field.name, f, nullable) : []),
+    ]
+  })
 }
 
 type Convert = (v: unknown) => unknown

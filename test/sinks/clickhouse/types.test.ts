@@ -151,8 +151,19 @@ describe('recordFor', () => {
 describe('schemaColumns', () => {
   it('keeps field order', () => {
     assert.deepEqual(
-      schemaColumns(schema, v18).map((c) => c.name),
+      schemaColumns(schema, v26).map((c) => c.name),
       schema.fields.map((f) => f.name),
+    )
+  })
+
+  it('puts a readable DateTime ALIAS beside a timestamp stored as epoch ms, and only there', () => {
+    const readable = schemaColumns(schema, v18).filter((c) => c.alias !== undefined)
+    assert.deepEqual(readable, [
+      { name: 'at_utc', type: "DateTime('UTC')", alias: "toDateTime(intDiv(`at`, 1000), 'UTC')" },
+    ])
+    assert.deepEqual(
+      schemaColumns(schema, v26).filter((c) => c.alias !== undefined),
+      [],
     )
   })
 })
