@@ -2,8 +2,6 @@
 // redis-server started here with a password (the shared stack's Redis has none).
 import assert from 'node:assert/strict'
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { after, test } from 'node:test'
 import { promisify } from 'node:util'
@@ -12,6 +10,7 @@ import { Engine } from '../../src/runtime/engine.ts'
 import { waitFor } from '../../src/testing/wait.ts'
 import orders from '../../topologies/orders.ts'
 import { count, createTopic, isolated, quietLogger, testConfig, testContext } from '../support/engine.ts'
+import { freePort } from '../support/free-port.ts'
 
 const repo = path.resolve(import.meta.dirname, '../..')
 const config = testConfig()
@@ -21,15 +20,6 @@ after(async () => {
   redis?.kill('SIGTERM')
   await ctx.close()
 })
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  s.listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const address = s.address()
-  s.close()
-  return typeof address === 'object' && address !== null ? address.port : assert.fail('no port')
-}
 
 async function passwordRedis(password: string): Promise<string> {
   const port = await freePort()

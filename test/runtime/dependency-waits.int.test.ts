@@ -2,8 +2,6 @@
 // pointed at a port nothing listens on. The engine runs as a child process, signalled like an
 // operator would.
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { after, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
 import { produceGenerated } from '../../src/cli/commands/produce.ts'
@@ -12,6 +10,7 @@ import { renameTopology } from '../../src/testing/rename.ts'
 import { waitFor } from '../../src/testing/wait.ts'
 import orders from '../../topologies/orders.ts'
 import { count, createTopic, testConfig, testContext, uniqueName } from '../support/engine.ts'
+import { freePort } from '../support/free-port.ts'
 
 const config = testConfig()
 const ctx = testContext(config)
@@ -31,16 +30,6 @@ function engineFor(...args: Parameters<typeof spawnEngine>): EngineProcess {
 
 /** How long SIGTERM may take to stop the engine, whatever it waits on (README: 30 s). */
 const STOP_BOUND_MS = 30_000
-
-async function closedPort(): Promise<number> {
-  const s = createServer()
-  s.listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const address = s.address()
-  s.close()
-  await once(s, 'close')
-  return typeof address === 'object' && address !== null ? address.port : assert.fail('no port')
-}
 
 async function exitsWithin(engine: EngineProcess, ms: number) {
   let timer: NodeJS.Timeout | undefined
@@ -75,7 +64,7 @@ for (const [what, setting, env, url] of [
 ] as const) {
   test(`${what} unreachable at start-up: the wait is logged naming ${setting}, and SIGTERM stops it within ${STOP_BOUND_MS} ms`, async () => {
     const { dir } = await ordersWithBacklog('orders-wait')
-    const engine = engineFor(dir, [], { [env]: url(await closedPort()) })
+    const engine = engineFor(dir, [], { [env]: url(await freePort()) })
     await waitFor(
       `a log line naming ${setting}`,
       async () => engine.output(),
@@ -94,7 +83,7 @@ for (const [what, setting, env, value] of [
 ] as const) {
   test(`${what} unreachable at start-up: exits 1 naming ${setting} and ${env}`, async () => {
     const { dir } = await ordersWithBacklog('orders-down')
-    const engine = engineFor(dir, [], { [env]: value(await closedPort()) })
+    const engine = engineFor(dir, [], { [env]: value(await freePort()) })
     const exit = await exitsWithin(engine, 120_000)
     assert.equal(exit.code, 1, engine.output())
     assert.match(engine.output(), new RegExp(`${setting.replace('.', '\\.')}.*${env}`))

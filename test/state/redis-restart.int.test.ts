@@ -4,13 +4,13 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { RedisStateStore, WAIT_OUT_RESTARTS } from '../../src/state/redis-store.ts'
 import { emptyChanges } from '../../src/state/state-store.ts'
+import { freePort } from '../support/free-port.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tributary-redis-'))
 const port = await freePort()
@@ -20,15 +20,6 @@ after(async () => {
   await stopServer()
   rmSync(dir, { recursive: true, force: true })
 })
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  s.listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const address = s.address()
-  s.close()
-  return typeof address === 'object' && address !== null ? address.port : assert.fail('no port')
-}
 
 async function startServer(): Promise<void> {
   // AOF with fsync on every write, so the state outlives the restart as it would in production.
