@@ -26,6 +26,7 @@ import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
+import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
 import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
@@ -204,11 +205,12 @@ export class TopologyRunner {
       createPartitioner: Partitioners.DefaultPartitioner,
     })
     await this.producer.connect()
-    await this.ensureTopic(topology.deadLetterTopic)
+    const dlqMaxBytes = await ensureDeadLetterTopic(kafka, topology.deadLetterTopic, def.source.topics)
     const producer = this.producer
     const dlq = new DeadLetterSink({
       producer,
       topic: topology.deadLetterTopic,
+      maxMessageBytes: dlqMaxBytes,
       withRetry: (fn) =>
         retry(fn, {
           retries: Number.POSITIVE_INFINITY,
@@ -317,17 +319,6 @@ export class TopologyRunner {
       { topics: def.source.topics, group: this.groupId, tables: topology.tables },
       'topology running',
     )
-  }
-
-  private async ensureTopic(topic: string): Promise<void> {
-    const admin = this.deps.kafka.admin()
-    await admin.connect()
-    try {
-      const existing = await admin.listTopics()
-      if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic }], waitForLeaders: true })
-    } finally {
-      await admin.disconnect()
-    }
   }
 
   private async onBatch({
