@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs'
-import { conformer } from '../schema/conform.ts'
+import { conformer, type Violation } from '../schema/conform.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { Envelope } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
@@ -14,6 +14,8 @@ export interface ValidateOptions<S extends RecordSchema> {
   readonly conform: boolean
   readonly rules?: Rules<Infer<S>>
   readonly eventTime?: (value: Infer<S>) => number
+  /** What the silver columns can hold (sinks/clickhouse/capacity.ts); absent without a table. */
+  readonly columns?: (value: unknown) => Violation[]
   readonly reject: (r: Rejection) => void
   readonly stats: PipelineStats
 }
@@ -28,15 +30,19 @@ export function validate<S extends RecordSchema>(
   const { topology, reject, stats, eventTime } = opts
   const conform = opts.conform ? conformer<Infer<S>>(opts.schema) : null
   const check = compileRules(opts.rules)
-  const fail = (env: Envelope<unknown>, failures: readonly { rule: string; message: string }[]) => {
+  const fail = (
+    env: Envelope<unknown>,
+    failures: readonly { rule: string; message: string }[],
+    code = 'RULES_FAILED',
+  ) => {
     stats.rejectedValidate++
-    stats.countReject('RULES_FAILED')
+    stats.countReject(code)
     for (const f of failures) stats.countRule(f.rule)
     reject({
       source: env.source,
       topology,
       stage: 'validate',
-      code: 'RULES_FAILED',
+      code,
       reason: failures.map((f) => f.message).join('; '),
       rules: failures.map((f) => f.rule),
     })
@@ -50,6 +56,8 @@ export function validate<S extends RecordSchema>(
     }
     const failures = check(value)
     if (failures.length > 0) return fail(env, failures)
+    const unfit = opts.columns?.(value)
+    if (unfit && unfit.length > 0) return fail(env, unfit, 'VALUE_OUT_OF_RANGE')
     stats.valid++
     emit({ ...env, value, eventTime: eventTime ? eventTime(value) : env.eventTime })
   })

@@ -11,6 +11,7 @@ import { isRetriableError, retry } from '../resilience/retry.ts'
 import { bindFormat } from '../serde/bind.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { SchemaRegistry } from '../serde/registry.ts'
+import { columnCheck } from '../sinks/clickhouse/capacity.ts'
 import type { ClickHouse } from '../sinks/clickhouse/client.ts'
 import {
   bronzeTable,
@@ -27,6 +28,7 @@ import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
 import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
+import { quarantineRefused } from '../sinks/refused-rows.ts'
 import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, type TableFlushResult, TableSink } from '../sinks/table-sink.ts'
@@ -207,25 +209,29 @@ export class TopologyRunner {
     await this.producer.connect()
     const dlqMaxBytes = await ensureDeadLetterTopic(kafka, topology.deadLetterTopic, def.source.topics)
     const producer = this.producer
-    const dlq = new DeadLetterSink({
-      producer,
-      topic: topology.deadLetterTopic,
-      maxMessageBytes: dlqMaxBytes,
-      withRetry: (fn) =>
-        retry(fn, {
-          retries: Number.POSITIVE_INFINITY,
-          baseMs: config.sink.retry.baseMs,
-          maxMs: config.sink.retry.maxMs,
-          isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false,
-          onRetry: () => metrics.retries(this.name, 'dlq'),
+    const rejectSinks = () =>
+      [
+        new TableSink<Rejection>({
+          table: topology.tables.quarantine,
+          writer,
+          encoder: rejectionRows,
+          source: (x) => x.source,
         }),
-    })
-    const quarantine = new TableSink<Rejection>({
-      table: topology.tables.quarantine,
-      writer,
-      encoder: rejectionRows,
-      source: (x) => x.source,
-    })
+        new DeadLetterSink({
+          producer,
+          topic: topology.deadLetterTopic,
+          maxMessageBytes: dlqMaxBytes,
+          withRetry: (fn) =>
+            retry(fn, {
+              retries: Number.POSITIVE_INFINITY,
+              baseMs: config.sink.retry.baseMs,
+              maxMs: config.sink.retry.maxMs,
+              isRetriable: (e) => (e as { retriable?: boolean }).retriable !== false,
+              onRetry: () => metrics.retries(this.name, 'dlq'),
+            }),
+        }),
+      ] as const
+    const [quarantine, dlq] = rejectSinks()
     const rejects = new FanoutSink<Rejection>('rejects', [quarantine, dlq])
     const bronze = topology.tables.bronze
       ? new TableSink<KafkaRecord>({
@@ -243,6 +249,12 @@ export class TopologyRunner {
           encoder: jsonLines(silverLine(toRow)),
           source: (e) => e.source,
           eventTime: (e) => e.eventTime,
+          onRefused: quarantineRefused({
+            topology: this.name,
+            rejects: new FanoutSink<Rejection>('refused', rejectSinks()),
+            source: (e: Envelope<object>) => e.source,
+            counted: (n) => metrics.records(this.name, 'load', 'quarantine', 'invalid', n),
+          }),
         })
       : undefined
     const late = topology.tables.late
@@ -277,6 +289,7 @@ export class TopologyRunner {
         ...(late ? { late, gold } : {}),
       },
       { partitions: this.states, clock: Date.now },
+      { columns: columnCheck(def.source.format.schema, features) },
     )
     this.reporter = new StatsReporter(this.name, this.pipeline.stats, metrics, events)
 

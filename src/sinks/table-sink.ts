@@ -1,6 +1,7 @@
 import type { KafkaRecord } from '../topology/record.ts'
 import { type InsertBody, type InsertFormat, JSON_EACH_ROW } from './clickhouse/insert-body.ts'
 import { type PartitionRange, PartitionTally } from './partition-tally.ts'
+import { insertFindingRefused, splitRows } from './refused-rows.ts'
 import { RowBuffer } from './row-buffer.ts'
 import type { FlushResult, Sink } from './sink.ts'
 
@@ -35,6 +36,12 @@ export interface TableSinkOptions<T> {
   readonly source?: (item: T) => KafkaRecord
   readonly eventTime?: (item: T) => number
   readonly clock?: () => number
+  /**
+   * Where rows the server refuses for their data go, durably, before the flush returns (e.g. to
+   * quarantine): with it, a refused block is split to find them and the other rows land; without
+   * it, a refusal fails the flush. The sink then keeps its items until the flush.
+   */
+  readonly onRefused?: (rows: readonly { item: T; reason: string }[]) => Promise<void>
 }
 
 /** Buffers one table's rows, already encoded; a flush is one insert. */
@@ -43,6 +50,7 @@ export class TableSink<T> implements Sink<T> {
   private readonly rows = new RowBuffer()
   private tally = new PartitionTally()
   private oldest = Number.POSITIVE_INFINITY
+  private items: T[] = []
   private readonly opts: TableSinkOptions<T>
   private readonly clock: () => number
 
@@ -54,6 +62,7 @@ export class TableSink<T> implements Sink<T> {
 
   add(item: T): void {
     this.opts.encoder.write(this.rows, item, this.clock())
+    if (this.opts.onRefused) this.items.push(item)
     if (this.opts.source) this.tally.add(this.opts.source(item))
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
@@ -67,14 +76,30 @@ export class TableSink<T> implements Sink<T> {
 
   async flush(): Promise<TableFlushResult> {
     const started = this.clock()
-    const rows = this.rows.rows
+    let rows = this.rows.rows
     const body = this.rows.take()
-    const partitions = this.tally.take()
+    let partitions = this.tally.take()
+    const items = this.items
+    this.items = []
     const oldest = this.oldest
     this.oldest = Number.POSITIVE_INFINITY
+    const { table, writer, encoder, onRefused, source } = this.opts
     // The writer retries retriable failures until they pass; what still throws is fatal, and the
     // runner stops without committing, so these rows are re-read from Kafka on restart.
-    if (rows > 0) await this.opts.writer.insertRaw(this.opts.table, body, rows, this.opts.encoder.format)
+    if (rows > 0 && !onRefused) await writer.insertRaw(table, body, rows, encoder.format)
+    else if (rows > 0 && onRefused) {
+      const refused = await insertFindingRefused(splitRows(body), (part, n) =>
+        writer.insertRaw(table, part, n, encoder.format),
+      )
+      if (refused.length > 0) {
+        await onRefused(refused.map((r) => ({ item: items[r.index]!, reason: r.reason })))
+        rows -= refused.length
+        const gone = new Set(refused.map((r) => r.index))
+        const tally = new PartitionTally()
+        if (source) for (const [i, item] of items.entries()) if (!gone.has(i)) tally.add(source(item))
+        partitions = tally.take()
+      }
+    }
     return {
       sink: this.name,
       table: this.opts.table,

@@ -2,6 +2,7 @@ import { type Observable, Subject } from 'rxjs'
 import { decode } from '../operators/decode.ts'
 import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
+import type { Violation } from '../schema/conform.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { GoldRow } from '../sinks/clickhouse/gold.ts'
@@ -32,6 +33,11 @@ export interface PipelineState {
   readonly clock: () => number
 }
 
+export interface PipelineOptions {
+  /** What the silver columns can hold; values that do not fit are rejected, not inserted. */
+  readonly columns?: (value: unknown) => Violation[]
+}
+
 export interface Pipeline {
   /** Pushes records through synchronously: when it returns, each is in a sink, rejected or dropped. */
   push(records: readonly KafkaRecord[]): void
@@ -57,6 +63,7 @@ export function buildPipeline<S extends RecordSchema>(
   serde: ValueSerde<unknown>,
   sinks: PipelineSinks<Infer<S>>,
   state?: PipelineState,
+  options: PipelineOptions = {},
 ): Pipeline {
   const def = topology.definition
   const stats = new PipelineStats()
@@ -73,7 +80,7 @@ export function buildPipeline<S extends RecordSchema>(
     throw new Error(`topology ${topology.name} is stateful but was built without state`)
   }
   const golds = decodes(topology)
-    ? decodedLayers(input, topology, serde, sinks, state, stats, onError)
+    ? decodedLayers(input, topology, serde, sinks, state, stats, onError, options)
     : undefined
 
   return {
@@ -112,6 +119,7 @@ function decodedLayers<S extends RecordSchema>(
   state: PipelineState | undefined,
   stats: PipelineStats,
   onError: (err: unknown) => void,
+  options: PipelineOptions,
 ): GoldWindows<Infer<S>> | undefined {
   const def = topology.definition
   const reject = (r: Rejection) => sinks.rejects.add(r)
@@ -129,6 +137,7 @@ function decodedLayers<S extends RecordSchema>(
       conform: def.source.format.kind === 'json',
       ...(def.rules ? { rules: def.rules } : {}),
       ...(def.eventTime ? { eventTime: def.eventTime } : {}),
+      ...(options.columns && sinks.silver ? { columns: options.columns } : {}),
       reject,
       stats,
     }),
