@@ -5,6 +5,7 @@ import type { Envelope } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
 import type { PipelineStats } from '../topology/stats.ts'
 import { compileRules, type Rules } from '../validation/rules.ts'
+import { type EventTimeBoundsMs, outOfBounds } from '../windows/event-time-bounds.ts'
 import { operator } from './operator.ts'
 
 export interface ValidateOptions<S extends RecordSchema> {
@@ -14,6 +15,8 @@ export interface ValidateOptions<S extends RecordSchema> {
   readonly conform: boolean
   readonly rules?: Rules<Infer<S>>
   readonly eventTime?: (value: Infer<S>) => number
+  /** Bounds on `eventTime` relative to the Kafka timestamp; applied only with `eventTime`. */
+  readonly eventTimeBounds?: EventTimeBoundsMs
   /** What the silver columns can hold (sinks/clickhouse/capacity.ts); absent without a table. */
   readonly columns?: (value: unknown) => Violation[]
   readonly reject: (r: Rejection) => void
@@ -58,7 +61,15 @@ export function validate<S extends RecordSchema>(
     if (failures.length > 0) return fail(env, failures)
     const unfit = opts.columns?.(value)
     if (unfit && unfit.length > 0) return fail(env, unfit, 'VALUE_OUT_OF_RANGE')
+    if (!eventTime) {
+      stats.valid++
+      return emit({ ...env, value })
+    }
+    const at = eventTime(value)
+    const stray =
+      opts.eventTimeBounds && outOfBounds(at, env.source.timestamp, opts.eventTimeBounds, 'eventTime')
+    if (stray) return fail(env, [{ rule: 'eventTime.bounds', message: stray }], 'EVENT_TIME_OUT_OF_BOUNDS')
     stats.valid++
-    emit({ ...env, value, eventTime: eventTime ? eventTime(value) : env.eventTime })
+    emit({ ...env, value, eventTime: at })
   })
 }

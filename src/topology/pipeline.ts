@@ -9,6 +9,7 @@ import type { GoldRow } from '../sinks/clickhouse/gold.ts'
 import type { Sink } from '../sinks/sink.ts'
 import type { PartitionStates } from '../state/partition-states.ts'
 import { parseDuration } from '../windows/durations.ts'
+import { eventTimeBoundsMs } from '../windows/event-time-bounds.ts'
 import { watermarkMs } from '../windows/gold.ts'
 import { GoldWindows } from '../windows/gold-windows.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodes, type Topology } from './define.ts'
@@ -137,6 +138,7 @@ function decodedLayers<S extends RecordSchema>(
       conform: def.source.format.kind === 'json',
       ...(def.rules ? { rules: def.rules } : {}),
       ...(def.eventTime ? { eventTime: def.eventTime } : {}),
+      eventTimeBounds: eventTimeBoundsMs(topology.name, def.eventTimeBounds),
       ...(options.columns && sinks.silver ? { columns: options.columns } : {}),
       reject,
       stats,
