@@ -10,6 +10,7 @@ import { confluentRegistry } from '../serde/registry.ts'
 import { type ClickHouse, createClickHouse } from '../sinks/clickhouse/client.ts'
 import { createKafka } from '../sources/kafka/client.ts'
 import type { AnyTopology } from '../topology/define.ts'
+import { Supervisor } from './supervisor.ts'
 import { TopologyRunner } from './topology-runner.ts'
 
 export interface EngineOptions {
@@ -28,7 +29,7 @@ export class Engine {
   readonly metrics = new Metrics()
   readonly events = new EngineEvents()
   readonly logger: Logger
-  readonly runners: TopologyRunner[] = []
+  readonly runners: Supervisor[] = []
   private readonly options: EngineOptions
   private clickhouse?: ClickHouse
   private http?: HealthServer
@@ -75,22 +76,24 @@ export class Engine {
         : undefined,
     )
     for (const topology of this.options.topologies) {
-      const runner = new TopologyRunner({
-        topology,
-        config,
-        kafka,
-        registry,
-        clickhouse: this.clickhouse,
-        metrics: this.metrics,
-        events: this.events,
-        logger: this.logger,
+      const clickhouse = this.clickhouse
+      const create = () =>
+        new TopologyRunner({ topology, config, kafka, registry, clickhouse, ...this.shared() })
+      const supervisor = new Supervisor({ name: topology.name, create, ...this.shared() })
+      this.runners.push(supervisor)
+      // A topology that cannot start is configuration: the engine fails, leaving the groups it joined.
+      await supervisor.start().catch(async (err) => {
+        await this.stop().catch(() => {})
+        throw err
       })
-      this.runners.push(runner)
-      await runner.start()
     }
   }
 
-  /** Settles when every runner stopped; rejects with the first fatal error. */
+  private shared() {
+    return { metrics: this.metrics, events: this.events, logger: this.logger }
+  }
+
+  /** Settles when every topology stopped; a failed topology is restarted, not settled. */
   get done(): Promise<void> {
     return Promise.all(this.runners.map((r) => r.done)).then(() => {})
   }

@@ -342,55 +342,57 @@ export class TopologyRunner {
     resolveOffset,
   }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return
-    await this.serial.run(async () => {
-      if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
-      this.heartbeat = heartbeat
-      const started = Date.now()
-      let records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m))
-      const resumeAt = await this.loadState(batch.topic, batch.partition)
-      // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
-      // was not): skip them, or dedup would count them as duplicates of themselves.
-      if (resumeAt !== null) records = records.filter((r) => BigInt(r.offset) >= resumeAt)
-      if (records.length === 0) {
-        resolveOffset(batch.messages[batch.messages.length - 1]!.offset)
-        return
-      }
-      const serde = this.serde!
-      // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
-      if (decodes(this.deps.topology))
-        await retry(() => serde.prepare(records.map((r) => r.value)), {
-          retries: Number.POSITIVE_INFINITY,
-          baseMs: 200,
-          maxMs: 5_000,
-          onRetry: async () => {
-            this.deps.metrics.retries(this.name, 'registry')
-            await heartbeat().catch(() => {})
-          },
+    await this.serial
+      .run(async () => {
+        if (this.stopping || this.failure !== undefined || !isRunning() || isStale()) return
+        this.heartbeat = heartbeat
+        const started = Date.now()
+        let records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m))
+        const resumeAt = await this.loadState(batch.topic, batch.partition)
+        // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
+        // was not): skip them, or dedup would count them as duplicates of themselves.
+        if (resumeAt !== null) records = records.filter((r) => BigInt(r.offset) >= resumeAt)
+        if (records.length === 0) {
+          resolveOffset(batch.messages[batch.messages.length - 1]!.offset)
+          return
+        }
+        const serde = this.serde!
+        // Writer schemas come from the registry; while it is down, wait rather than dead-letter.
+        if (decodes(this.deps.topology))
+          await retry(() => serde.prepare(records.map((r) => r.value)), {
+            retries: Number.POSITIVE_INFINITY,
+            baseMs: 200,
+            maxMs: 5_000,
+            onRetry: async () => {
+              this.deps.metrics.retries(this.name, 'registry')
+              await heartbeat().catch(() => {})
+            },
+          })
+        for (let i = 0; i < records.length; i += PUSH_SLICE) {
+          if (i > 0) await setImmediate()
+          this.pipeline!.push(records.slice(i, i + PUSH_SLICE))
+        }
+        const last = records[records.length - 1]!
+        // Tells kafkajs where to fetch next; nothing is committed until the epoch makes it durable.
+        resolveOffset(last.offset)
+        const key = partitionKey(batch.topic, batch.partition)
+        this.pending.set(key, {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: String(BigInt(last.offset) + 1n),
         })
-      for (let i = 0; i < records.length; i += PUSH_SLICE) {
-        if (i > 0) await setImmediate()
-        this.pipeline!.push(records.slice(i, i + PUSH_SLICE))
-      }
-      const last = records[records.length - 1]!
-      // Tells kafkajs where to fetch next; nothing is committed until the epoch makes it durable.
-      resolveOffset(last.offset)
-      const key = partitionKey(batch.topic, batch.partition)
-      this.pending.set(key, {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: String(BigInt(last.offset) + 1n),
+        this.consumedInEpoch.set(key, (this.consumedInEpoch.get(key) ?? 0) + records.length)
+        this.inFlight += records.length
+        const { metrics } = this.deps
+        metrics.inFlight(this.name, this.inFlight)
+        const lag = Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1)
+        this.backlog.set(key, lag)
+        metrics.consumerLag(this.name, batch.topic, batch.partition, lag)
+        metrics.batchDuration(this.name, 'process', (Date.now() - started) / 1000)
+        this.reporter!.report()
+        if (this.epochDue()) await this.epoch()
       })
-      this.consumedInEpoch.set(key, (this.consumedInEpoch.get(key) ?? 0) + records.length)
-      this.inFlight += records.length
-      const { metrics } = this.deps
-      metrics.inFlight(this.name, this.inFlight)
-      const lag = Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1)
-      this.backlog.set(key, lag)
-      metrics.consumerLag(this.name, batch.topic, batch.partition, lag)
-      metrics.batchDuration(this.name, 'process', (Date.now() - started) / 1000)
-      this.reporter!.report()
-      if (this.epochDue()) await this.epoch()
-    })
+      .catch((err) => this.fail(err)) // kafkajs would retry the batch on a pipeline that has died
   }
 
   /** Loads a partition's state the first time its records arrive; returns the offset to resume at. */
