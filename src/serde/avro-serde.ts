@@ -4,9 +4,10 @@ type Resolver = ReturnType<avro.Type['createResolver']>
 
 import { DecodeError } from '../errors/tributary-error.ts'
 import type { RecordSchema } from '../schema/types.ts'
-import { avroType } from './avro-types.ts'
+import { avroType, InvalidUtf8Error, strictAvroType } from './avro-types.ts'
 import type { Decoded, ValueSerde } from './format.ts'
 import type { SchemaRegistry } from './registry.ts'
+import type { TextPolicy } from './strict-text.ts'
 
 const MAGIC = 0
 
@@ -15,8 +16,12 @@ const MAGIC = 0
  * the reader schema, so records written with an older compatible writer schema resolve to today's
  * record type (new optional fields get their defaults).
  */
-export function avroSerde<T>(schema: RecordSchema, registry: SchemaRegistry): ValueSerde<T> {
-  const reader = avroType(schema)
+export function avroSerde<T>(
+  schema: RecordSchema,
+  registry: SchemaRegistry,
+  text: TextPolicy = {},
+): ValueSerde<T> {
+  const reader = text.invalidUtf8 === 'replace' ? avroType(schema) : strictAvroType(schema)
   // Per writer schema id: a resolver, or the reason no record with that id can be read.
   const resolvers = new Map<number, Resolver | DecodeError>()
   const registered = new Map<string, number>()
@@ -68,6 +73,8 @@ export function avroSerde<T>(schema: RecordSchema, registry: SchemaRegistry): Va
       try {
         return { value: reader.fromBuffer(payload.subarray(5), resolver) as T, schemaId: id }
       } catch (cause) {
+        if (cause instanceof InvalidUtf8Error)
+          throw new DecodeError(cause.message, { code: 'INVALID_UTF8', cause })
         throw new DecodeError(`Avro body does not match schema id ${id}: ${(cause as Error).message}`, {
           code: 'AVRO_DECODE_FAILED',
           cause,
