@@ -46,5 +46,6 @@ export {
   sum,
 } from './windows/aggregations.ts'
 export type { Duration } from './windows/durations.ts'
+export type { EventTimeBounds } from './windows/event-time-bounds.ts'
 export type { GoldDeclaration, WatermarkDeclaration } from './windows/gold.ts'
 export { hopping, session, tumbling, type WindowSpec } from './windows/window-spec.ts'

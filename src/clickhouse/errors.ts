@@ -37,6 +37,46 @@ const RETRIABLE_CLICKHOUSE_CODES: ReadonlySet<number> = new Set([
   473, // DEADLOCK_AVOIDED
 ])
 
+/**
+ * Exception codes meaning "this data cannot go into that column": a value that does not parse, does
+ * not fit its type or breaks an encoding. One row is to blame, so a refused block is split to find it
+ * (sinks/refused-rows.ts); any other refusal (unknown table, bad statement) blames no row.
+ */
+const ROW_DATA_CLICKHOUSE_CODES: ReadonlySet<number> = new Set([
+  6, // CANNOT_PARSE_TEXT
+  25, // CANNOT_PARSE_ESCAPE_SEQUENCE
+  26, // CANNOT_PARSE_QUOTED_STRING
+  27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+  38, // CANNOT_PARSE_DATE
+  41, // CANNOT_PARSE_DATETIME
+  53, // TYPE_MISMATCH
+  69, // ARGUMENT_OUT_OF_BOUND ("Decimal value is too small", "Too many digits in decimal value")
+  70, // CANNOT_CONVERT_TYPE
+  72, // CANNOT_PARSE_NUMBER
+  117, // INCORRECT_DATA
+  131, // TOO_LARGE_STRING_SIZE
+  321, // VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+  407, // DECIMAL_OVERFLOW
+])
+
+/** A non-retriable refusal that some row's data caused. */
+export function isRowDataRefusal(err: unknown): err is ClickHouseError {
+  return (
+    err instanceof ClickHouseError &&
+    !err.retriable &&
+    err.clickhouseCode !== undefined &&
+    ROW_DATA_CLICKHOUSE_CODES.has(err.clickhouseCode)
+  )
+}
+
+/** ClickHouse's words for a refused row, without the statement, the echoed data or C++ names. */
+export function refusalText(err: ClickHouseError): string {
+  const text = err.message
+  const column = /value of key ([^\s):]+)/.exec(text)?.[1]
+  const what = (/DB::Exception: ([^:(]+)/.exec(text)?.[1] ?? firstLine(text)).trim()
+  return `${column ? `column ${column}: ` : ''}${what} (ClickHouse code ${err.clickhouseCode})`
+}
+
 const RETRIABLE_SOCKET_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

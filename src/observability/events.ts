@@ -19,6 +19,7 @@ export const ENGINE_EVENTS = {
   REBALANCE_REVOKED: 'rebalance.revoked',
   RECORD_DEAD_LETTERED: 'record.dead_lettered',
   RECORDS_COUNTED: 'records.counted',
+  TOPOLOGY_STATE: 'topology.state',
 } as const
 
 export type EngineEventName = (typeof ENGINE_EVENTS)[keyof typeof ENGINE_EVENTS]
@@ -83,6 +84,8 @@ export interface EngineEventPayloads {
     firstOffset: string
     message: string
   }
+  /** A topology's runner came up, failed (`up` false), or was started again after a failure. */
+  'topology.state': { topology: string; up: boolean; restarted: boolean }
   /** Per batch: how many records each operator saw, as differences since the previous event. */
   'records.counted': {
     topology: string

@@ -38,6 +38,12 @@ export function subscribeLogger(events: EngineEvents, logger: Logger): () => voi
     events.on(E.REBALANCE_REVOKED, (p) =>
       logger.info({ event: E.REBALANCE_REVOKED, ...p }, `revoked ${p.partitions.length} partitions`),
     ),
+    events.on(E.TOPOLOGY_STATE, (p) =>
+      logger.info(
+        { event: E.TOPOLOGY_STATE, ...p },
+        `topology ${p.topology} ${p.restarted ? 'restarted' : p.up ? 'up' : 'down'}`,
+      ),
+    ),
     events.on(E.RECORDS_COUNTED, (p) => logger.debug({ event: E.RECORDS_COUNTED, ...p }, 'records counted')),
     events.on(E.RECORD_DEAD_LETTERED, (p) =>
       logger.warn(

@@ -35,7 +35,15 @@ export function subscribeMetrics(events: EngineEvents, metrics: Metrics): () => 
     events.on(E.REBALANCE_REVOKED, (p) => {
       for (const tp of p.partitions) metrics.forgetPartition(p.topology, tp.topic, tp.partition)
     }),
-    events.on(E.RECORD_DEAD_LETTERED, (p) => metrics.deadLetters(p.topology, p.stage, p.reasonCode, p.count)),
+    events.on(E.RECORD_DEAD_LETTERED, (p) => {
+      metrics.deadLetters(p.topology, p.stage, p.reasonCode, p.count)
+      // Rows ClickHouse refused at insert leave silver after the pipeline counted them valid.
+      if (p.stage === 'load') metrics.records(p.topology, 'load', 'quarantine', 'invalid', p.count)
+    }),
+    events.on(E.TOPOLOGY_STATE, (p) => {
+      metrics.topologyUp(p.topology, p.up)
+      if (p.restarted) metrics.topologyRestarted(p.topology)
+    }),
     events.on(E.RECORDS_COUNTED, ({ topology: t, counts: d, ruleFailures }) => {
       if (d.decoded) metrics.records(t, 'decode', 'silver', 'out', d.decoded)
       if (d.rejectedDecode) metrics.records(t, 'decode', 'quarantine', 'dead_lettered', d.rejectedDecode)

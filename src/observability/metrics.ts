@@ -47,6 +47,8 @@ export class Metrics {
   readonly #checkpointDuration: Histogram<'topology'>
   readonly #checkpointSize: Histogram<'topology'>
   readonly #restoreDuration: Histogram<'topology'>
+  readonly #topologyUp: Gauge<'topology'>
+  readonly #topologyRestarts: Counter<'topology'>
   // The quality gauge is a ratio over the whole run, so the totals behind it live here, per topology.
   readonly #quality = new Map<string, { valid: number; total: number }>()
 
@@ -171,6 +173,18 @@ export class Metrics {
       buckets: RESTORE_BUCKETS,
       registers,
     })
+    this.#topologyUp = new Gauge({
+      name: 'tributary_topology_up',
+      help: '1 while a topology runs, 0 while it waits to be restarted after a failure.',
+      labelNames: ['topology'],
+      registers,
+    })
+    this.#topologyRestarts = new Counter({
+      name: 'tributary_topology_restarts_total',
+      help: 'Times a failed topology was restarted (the engine and its other topologies kept running).',
+      labelNames: ['topology'],
+      registers,
+    })
   }
 
   /** Prometheus text exposition of every series in this registry. */
@@ -274,5 +288,13 @@ export class Metrics {
 
   restoreDuration(topology: string, seconds: number): void {
     this.#restoreDuration.observe({ topology }, seconds)
+  }
+
+  topologyUp(topology: string, up: boolean): void {
+    this.#topologyUp.set({ topology }, up ? 1 : 0)
+  }
+
+  topologyRestarted(topology: string): void {
+    this.#topologyRestarts.inc({ topology })
   }
 }

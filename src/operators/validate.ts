@@ -2,9 +2,10 @@ import type { OperatorFunction } from 'rxjs'
 import type { Envelope } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import type { PipelineStats } from '../records/stats.ts'
-import { conformer } from '../schema/conform.ts'
+import { conformer, type Violation } from '../schema/conform.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import { compileRules, type Rules } from '../validation/rules.ts'
+import { type EventTimeBoundsMs, outOfBounds } from '../windows/event-time-bounds.ts'
 import { operator } from './operator.ts'
 
 export interface ValidateOptions<S extends RecordSchema> {
@@ -14,6 +15,10 @@ export interface ValidateOptions<S extends RecordSchema> {
   readonly conform: boolean
   readonly rules?: Rules<Infer<S>>
   readonly eventTime?: (value: Infer<S>) => number
+  /** Bounds on `eventTime` relative to the Kafka timestamp; applied only with `eventTime`. */
+  readonly eventTimeBounds?: EventTimeBoundsMs
+  /** What the silver columns can hold (sinks/clickhouse/capacity.ts); absent without a table. */
+  readonly columns?: (value: unknown) => Violation[]
   readonly reject: (r: Rejection) => void
   readonly stats: PipelineStats
 }
@@ -28,15 +33,19 @@ export function validate<S extends RecordSchema>(
   const { topology, reject, stats, eventTime } = opts
   const conform = opts.conform ? conformer<Infer<S>>(opts.schema) : null
   const check = compileRules(opts.rules)
-  const fail = (env: Envelope<unknown>, failures: readonly { rule: string; message: string }[]) => {
+  const fail = (
+    env: Envelope<unknown>,
+    failures: readonly { rule: string; message: string }[],
+    code = 'RULES_FAILED',
+  ) => {
     stats.rejectedValidate++
-    stats.countReject('RULES_FAILED')
+    stats.countReject(code)
     for (const f of failures) stats.countRule(f.rule)
     reject({
       source: env.source,
       topology,
       stage: 'validate',
-      code: 'RULES_FAILED',
+      code,
       reason: failures.map((f) => f.message).join('; '),
       rules: failures.map((f) => f.rule),
     })
@@ -50,7 +59,17 @@ export function validate<S extends RecordSchema>(
     }
     const failures = check(value)
     if (failures.length > 0) return fail(env, failures)
+    const unfit = opts.columns?.(value)
+    if (unfit && unfit.length > 0) return fail(env, unfit, 'VALUE_OUT_OF_RANGE')
+    if (!eventTime) {
+      stats.valid++
+      return emit({ ...env, value })
+    }
+    const at = eventTime(value)
+    const stray =
+      opts.eventTimeBounds && outOfBounds(at, env.source.timestamp, opts.eventTimeBounds, 'eventTime')
+    if (stray) return fail(env, [{ rule: 'eventTime.bounds', message: stray }], 'EVENT_TIME_OUT_OF_BOUNDS')
     stats.valid++
-    emit({ ...env, value, eventTime: eventTime ? eventTime(value) : env.eventTime })
+    emit({ ...env, value, eventTime: at })
   })
 }

@@ -5,6 +5,7 @@ import { validate } from '../operators/validate.ts'
 import type { Envelope, KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import { PipelineStats } from '../records/stats.ts'
+import type { Violation } from '../schema/conform.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { Sink } from '../sinks/sink.ts'
@@ -12,6 +13,7 @@ import type { PartitionStates } from '../state/partition-states.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodes, type Topology } from '../topology/define.ts'
 import { planOf } from '../topology/plan.ts'
 import { parseDuration } from '../windows/durations.ts'
+import { eventTimeBoundsMs } from '../windows/event-time-bounds.ts'
 import { watermarkMs } from '../windows/gold.ts'
 import type { GoldRow } from '../windows/gold-row.ts'
 import { GoldWindows } from '../windows/gold-windows.ts'
@@ -31,6 +33,11 @@ export interface PipelineSinks<T> {
 export interface PipelineState {
   readonly partitions: PartitionStates
   readonly clock: () => number
+}
+
+export interface PipelineOptions {
+  /** What the silver columns can hold; values that do not fit are rejected, not inserted. */
+  readonly columns?: (value: unknown) => Violation[]
 }
 
 export interface Pipeline {
@@ -60,6 +67,7 @@ export function buildPipeline<S extends RecordSchema>(
   serde: ValueSerde<unknown>,
   sinks: PipelineSinks<Infer<S>>,
   state?: PipelineState,
+  options: PipelineOptions = {},
 ): Pipeline {
   const def = topology.definition
   const stats = new PipelineStats()
@@ -76,7 +84,7 @@ export function buildPipeline<S extends RecordSchema>(
     throw new Error(`topology ${topology.name} is stateful but was built without state`)
   }
   const golds = decodes(topology)
-    ? decodedLayers(input, topology, serde, sinks, state, stats, onError)
+    ? decodedLayers(input, topology, serde, sinks, state, stats, onError, options)
     : undefined
 
   return {
@@ -120,6 +128,7 @@ function decodedLayers<S extends RecordSchema>(
   state: PipelineState | undefined,
   stats: PipelineStats,
   onError: (err: unknown) => void,
+  options: PipelineOptions,
 ): GoldWindows<Infer<S>> | undefined {
   const def = topology.definition
   const reject = (r: Rejection) => sinks.rejects.add(r)
@@ -146,6 +155,8 @@ function decodedLayers<S extends RecordSchema>(
             conform: def.source.format.kind === 'json',
             ...(def.rules ? { rules: def.rules } : {}),
             ...(def.eventTime ? { eventTime: def.eventTime } : {}),
+            eventTimeBounds: eventTimeBoundsMs(topology.name, def.eventTimeBounds),
+            ...(options.columns && sinks.silver ? { columns: options.columns } : {}),
             reject,
             stats,
           }),

@@ -7,7 +7,8 @@ import type { KafkaRecord } from './record.ts'
 export interface Rejection {
   readonly source: KafkaRecord
   readonly topology: string
-  readonly stage: 'decode' | 'validate' | 'window'
+  /** `load`: ClickHouse refused the row at insert time. */
+  readonly stage: 'decode' | 'validate' | 'window' | 'load'
   /** A stable machine-readable code, e.g. UNKNOWN_SCHEMA_ID, JSON_PARSE_FAILED, RULES_FAILED, LATE. */
   readonly code: string
   readonly reason: string

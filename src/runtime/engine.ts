@@ -10,6 +10,7 @@ import { subscribeMetrics } from '../observability/metrics-subscriber.ts'
 import type { StateStore } from '../state/state-store.ts'
 import type { AnyTopology } from '../topology/define.ts'
 import { clients } from './clients.ts'
+import { Supervisor } from './supervisor.ts'
 import { TopologyRunner } from './topology-runner.ts'
 
 export interface EngineOptions {
@@ -34,7 +35,7 @@ export class Engine {
   readonly metrics = new Metrics()
   readonly events = new EngineEvents()
   readonly logger: Logger
-  readonly runners: TopologyRunner[] = []
+  readonly runners: Supervisor[] = []
   private readonly options: EngineOptions
   private clickhouse?: ClickHouse
   private http?: HealthServer
@@ -70,22 +71,34 @@ export class Engine {
     const kafka = clients.kafka(config, this.logger)
     const registry = clients.registry(config)
     for (const topology of this.options.topologies) {
-      const runner = new TopologyRunner({
-        topology,
-        config,
-        kafka,
-        registry,
-        clickhouse: this.clickhouse,
+      const clickhouse = this.clickhouse
+      const create = () =>
+        new TopologyRunner({
+          topology,
+          config,
+          kafka,
+          registry,
+          clickhouse,
+          events: this.events,
+          logger: this.logger,
+          ...(this.options.stateStore ? { stateStore: this.options.stateStore } : {}),
+        })
+      const supervisor = new Supervisor({
+        name: topology.name,
+        create,
         events: this.events,
         logger: this.logger,
-        ...(this.options.stateStore ? { stateStore: this.options.stateStore } : {}),
       })
-      this.runners.push(runner)
-      await runner.start()
+      this.runners.push(supervisor)
+      // A topology that cannot start is configuration: the engine fails, leaving the groups it joined.
+      await supervisor.start().catch(async (err) => {
+        await this.stop().catch(() => {})
+        throw err
+      })
     }
   }
 
-  /** Settles when every runner stopped; rejects with the first fatal error. */
+  /** Settles when every topology stopped; a failed topology is restarted, not settled. */
   get done(): Promise<void> {
     return Promise.all(this.runners.map((r) => r.done)).then(() => {})
   }

@@ -15,7 +15,7 @@ import { retry } from '../resilience/retry.ts'
 import { bindFormat } from '../serde/bind.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { SchemaRegistry } from '../serde/registry.ts'
-import type { DeadLetterTransport } from '../sinks/kafka/dead-letter-transport.ts'
+import { columnCheck } from '../sinks/clickhouse/capacity.ts'
 import type { Sink } from '../sinks/sink.ts'
 import type { TableFlushResult } from '../sinks/table-sink.ts'
 import { KafkaSource } from '../sources/kafka/kafka-source.ts'
@@ -30,7 +30,7 @@ import { ProcessingLog } from './processing-log.ts'
 import { Serial } from './serial.ts'
 import { ensureSourceTopics } from './source-topics.ts'
 import { StatsReporter } from './stats-reporter.ts'
-import { deadLetters, ensureTables, topologyInserter, topologySinks } from './wiring.ts'
+import { type DeadLetters, deadLetters, ensureTables, topologyInserter, topologySinks } from './wiring.ts'
 
 export interface RunnerDeps {
   readonly topology: AnyTopology
@@ -65,7 +65,7 @@ interface Running {
   readonly ledger: EpochLedger
   readonly sinks: readonly Sink<never>[]
   readonly reporter: StatsReporter
-  readonly dlq: DeadLetterTransport
+  readonly dlq: DeadLetters
   /** A store this runner made (not one it was given), closed when it stops. */
   readonly ownStore: StateStore | undefined
   readonly timer: NodeJS.Timeout
@@ -146,7 +146,7 @@ export class TopologyRunner {
       }
     const onWait = waiting('clickhouse', 'inserts')
     const inserter = topologyInserter({ topology: this.name, clickhouse, config, events, onWait })
-    const dlq = await deadLetters(kafka, topology.deadLetterTopic, this.groupId)
+    const dlq = await deadLetters(kafka, topology, this.groupId)
     const ledger = new EpochLedger()
     const sinks = topologySinks({
       topology,
@@ -175,10 +175,13 @@ export class TopologyRunner {
       },
     })
     const serde = bindFormat(def.source.format, this.deps.registry)
-    const pipeline = buildPipeline(topology, serde, sinks.pipeline, {
-      partitions: this.states,
-      clock: Date.now,
-    })
+    const pipeline = buildPipeline(
+      topology,
+      serde,
+      sinks.pipeline,
+      { partitions: this.states, clock: Date.now },
+      { columns: columnCheck(def.source.format.schema, features) },
+    )
     const log = new ProcessingLog({ topology: this.name, layers, inserter, clickhouse })
     const epochs = new Epochs({
       name: this.name,
@@ -459,7 +462,8 @@ export class TopologyRunner {
     const run = this.running
     if (run) clearInterval(run.timer)
     await this.source?.stop().catch(() => {})
-    await run?.dlq.close().catch(() => {})
+    await run?.dlq.transport.close().catch(() => {})
+    await run?.dlq.refused.close().catch(() => {})
     await run?.ownStore?.close().catch(() => {})
     run?.pipeline.close()
   }

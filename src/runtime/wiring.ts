@@ -27,8 +27,9 @@ import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
+import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
 import { type DeadLetterTransport, TransactionalDeadLetters } from '../sinks/kafka/dead-letter-transport.ts'
-import { ensureTopic } from '../sinks/kafka/topics.ts'
+import { quarantineRefused } from '../sinks/refused-rows.ts'
 import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, TableSink } from '../sinks/table-sink.ts'
@@ -124,10 +125,24 @@ export function topologyInserter(opts: {
   })
 }
 
-/** The transactional sender behind the dead-letter topic, with the topic created. */
-export async function deadLetters(kafka: Kafka, topic: string, group: string): Promise<DeadLetterTransport> {
-  await ensureTopic(kafka, topic)
-  return new TransactionalDeadLetters({ kafka, topic, group })
+/** The dead-letter topic, created to take what its sources take, and its transactional senders. */
+export interface DeadLetters {
+  /** The epoch's rejects. */
+  readonly transport: DeadLetterTransport
+  /** Rows ClickHouse refused at insert, sent beside the epoch's rejects under their own markers. */
+  readonly refused: DeadLetterTransport
+  /** The topic's `max.message.bytes`: a larger reject is sent truncated. */
+  readonly maxMessageBytes: number
+}
+
+export async function deadLetters(kafka: Kafka, topology: AnyTopology, group: string): Promise<DeadLetters> {
+  const topic = topology.deadLetterTopic
+  const maxMessageBytes = await ensureDeadLetterTopic(kafka, topic, topology.definition.source.topics)
+  return {
+    transport: new TransactionalDeadLetters({ kafka, topic, group }),
+    refused: new TransactionalDeadLetters({ kafka, topic, group: `${group}-refused` }),
+    maxMessageBytes,
+  }
 }
 
 /** Every sink of a topology, and the same sinks as the pipeline addresses them. */
@@ -140,7 +155,7 @@ export function topologySinks(opts: {
   topology: AnyTopology
   features: Features
   inserter: Inserter
-  deadLetters: DeadLetterTransport
+  deadLetters: DeadLetters
   config: TributaryConfig
   events: EngineEvents
   /** The ingest time of a partition's rows (fixed per epoch, see EpochLedger). */
@@ -155,23 +170,25 @@ export function topologySinks(opts: {
       await inserter.insertRaw(...args)
     },
   }
-  const dlq = new DeadLetterSink({
-    transport: opts.deadLetters,
-    topic: topology.deadLetterTopic,
-    withRetry: (fn) =>
-      retry(fn, {
-        retries: Number.POSITIVE_INFINITY,
-        baseMs: config.sink.retry.baseMs,
-        maxMs: config.sink.retry.maxMs,
-        // kafkajs calls a broker outage non-retriable once its own retries ran out: wait it out.
-        isRetriable: (e) => permanentKafkaError(e) === undefined,
-        onRetry: async (r) => {
-          events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: topology.name, target: 'dlq', ...r })
-          await opts.onWait()
-        },
-      }),
-  })
-  const rejectTable = (table: string) =>
+  const dlqSink = (transport: DeadLetterTransport) =>
+    new DeadLetterSink({
+      transport,
+      topic: topology.deadLetterTopic,
+      maxMessageBytes: opts.deadLetters.maxMessageBytes,
+      withRetry: (fn) =>
+        retry(fn, {
+          retries: Number.POSITIVE_INFINITY,
+          baseMs: config.sink.retry.baseMs,
+          maxMs: config.sink.retry.maxMs,
+          // kafkajs calls a broker outage non-retriable once its own retries ran out: wait it out.
+          isRetriable: (e) => permanentKafkaError(e) === undefined,
+          onRetry: async (r) => {
+            events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: topology.name, target: 'dlq', ...r })
+            await opts.onWait()
+          },
+        }),
+    })
+  const rejectTable = (table: string, tokenPrefix?: string) =>
     new TableSink<Rejection>({
       table,
       writer,
@@ -179,8 +196,10 @@ export function topologySinks(opts: {
       partitionOf: (x) => x.source,
       source: (x) => x.source,
       ingestTime,
+      ...(tokenPrefix ? { tokenPrefix } : {}),
     })
   const quarantine = rejectTable(topology.tables.quarantine)
+  const dlq = dlqSink(opts.deadLetters.transport)
   const bronze = topology.tables.bronze
     ? new TableSink<KafkaRecord>({
         table: topology.tables.bronze,
@@ -201,6 +220,29 @@ export function topologySinks(opts: {
         source: (e) => e.source,
         eventTime: (e) => e.eventTime,
         ingestTime,
+        // Their own quarantine blocks (named apart from the epoch's) and DLQ markers.
+        onRefused: quarantineRefused({
+          topology: topology.name,
+          rejects: new FanoutSink<Rejection>('refused', [
+            rejectTable(
+              topology.tables.quarantine,
+              `${topology.tables.quarantine}<-${topology.tables.silver}`,
+            ),
+            dlqSink(opts.deadLetters.refused),
+          ]),
+          source: (e: Envelope<object>) => e.source,
+          counted: (count) =>
+            events.emit(ENGINE_EVENTS.RECORD_DEAD_LETTERED, {
+              topology: topology.name,
+              stage: 'load',
+              reasonCode: 'INSERT_REFUSED',
+              count,
+              topic: '',
+              partition: -1,
+              firstOffset: '',
+              message: 'INSERT_REFUSED',
+            }),
+        }),
       })
     : undefined
   const late = topology.tables.late ? rejectTable(topology.tables.late) : undefined

@@ -4,11 +4,12 @@ type Resolver = ReturnType<avro.Type['createResolver']>
 
 import { DecodeError } from '../errors/tributary-error.ts'
 import type { RecordSchema } from '../schema/types.ts'
-import { avroType } from './avro-types.ts'
+import { avroType, InvalidUtf8Error, strictAvroType } from './avro-types.ts'
 import type { Decoded, ValueSerde } from './format.ts'
 import { mapConcurrent } from './map-concurrent.ts'
 import type { SchemaRegistry } from './registry.ts'
 import { SchemaMisses } from './schema-misses.ts'
+import type { TextPolicy } from './strict-text.ts'
 
 const MAGIC = 0
 
@@ -31,9 +32,9 @@ export interface AvroSerdeOptions {
 export function avroSerde<T>(
   schema: RecordSchema,
   registry: SchemaRegistry,
-  options: AvroSerdeOptions = {},
+  options: AvroSerdeOptions & TextPolicy = {},
 ): ValueSerde<T> {
-  const reader = avroType(schema)
+  const reader = options.invalidUtf8 === 'replace' ? avroType(schema) : strictAvroType(schema)
   // Per writer schema id (immutable in a registry): a resolver, or why no record with it can be read.
   const resolvers = new Map<number, Resolver | DecodeError>()
   const misses = new SchemaMisses({
@@ -89,6 +90,8 @@ export function avroSerde<T>(
       try {
         return { value: reader.fromBuffer(payload.subarray(5), resolver) as T, schemaId: id }
       } catch (cause) {
+        if (cause instanceof InvalidUtf8Error)
+          throw new DecodeError(cause.message, { code: 'INVALID_UTF8', cause })
         throw new DecodeError(`Avro body does not match schema id ${id}: ${(cause as Error).message}`, {
           code: 'AVRO_DECODE_FAILED',
           cause,

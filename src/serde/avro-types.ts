@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer'
 import avro from 'avsc'
+import { firstInvalidUtf8 } from './strict-text.ts'
 
 /**
  * Avro decimal (bytes, two's-complement unscaled value) as a JS number. avsc leaves logical types
@@ -50,4 +52,85 @@ const logicalTypes = { decimal: DecimalType as unknown as new (...args: unknown[
 /** Every Avro schema Tributary reads or writes is parsed here, so logical types are consistent. */
 export function avroType(schema: object | string): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, { logicalTypes, wrapUnions: false })
+}
+
+/** A string field of an Avro body whose bytes are not UTF-8. */
+export class InvalidUtf8Error extends Error {
+  readonly field: string
+  readonly offset: number
+  constructor(field: string, offset: number, byte: number) {
+    super(
+      `field ${field}: byte ${offset} of the Avro body (0x${byte.toString(16).padStart(2, '0')}) does not start a valid UTF-8 character; Avro strings must be UTF-8 (avro(schema, { invalidUtf8: 'replace' }) accepts it with U+FFFD instead)`,
+    )
+    this.field = field
+    this.offset = offset
+  }
+}
+
+interface Tap {
+  buf: Buffer
+  pos: number
+  readLong(): number
+  _invalidate(): void
+}
+
+const FIELD = 'tributary.field'
+const StringType = (avro.types as unknown as { StringType: new () => avro.Type }).StringType
+
+/** A string type that refuses bytes that are not UTF-8, naming its field (avsc would give U+FFFD). */
+function strictString(field: string): avro.Type {
+  class StrictString extends StringType {
+    _read(tap: Tap): string | undefined {
+      const len = tap.readLong()
+      if (len < 0) {
+        tap._invalidate()
+        return ''
+      }
+      const pos = tap.pos
+      tap.pos += len
+      if (tap.pos > tap.buf.length) return undefined
+      const bytes = tap.buf.subarray(pos, pos + len)
+      if (!isUtf8(bytes)) {
+        const at = pos + firstInvalidUtf8(bytes)
+        throw new InvalidUtf8Error(field, at, tap.buf[at]!)
+      }
+      return bytes.toString('utf8')
+    }
+  }
+  return new StrictString()
+}
+
+/** The schema with each string marked with its field's path, for the type hook below. */
+function markStrings(schema: unknown, path: string): unknown {
+  if (schema === 'string') return { type: 'string', [FIELD]: path }
+  if (Array.isArray(schema)) return schema.map((s) => markStrings(s, path))
+  if (typeof schema !== 'object' || schema === null) return schema
+  const s = schema as Record<string, unknown>
+  if (s.type === 'record')
+    return {
+      ...s,
+      fields: (s.fields as { name: string; type: unknown }[]).map((f) => ({
+        ...f,
+        type: markStrings(f.type, path ? `${path}.${f.name}` : f.name),
+      })),
+    }
+  if (s.type === 'array') return { ...s, items: markStrings(s.items, `${path}[]`) }
+  if (s.type === 'map') return { ...s, values: markStrings(s.values, `${path}{}`) }
+  if (s.type === 'string' && s.logicalType === undefined) return { ...s, [FIELD]: path }
+  return s
+}
+
+/**
+ * A reader type whose strings refuse bytes that are not UTF-8. Resolvers read strings with the
+ * reader's `_read`, so records from any compatible writer schema are checked too.
+ */
+export function strictAvroType(schema: object): avro.Type {
+  return avro.Type.forSchema(markStrings(schema, '') as avro.Schema, {
+    logicalTypes,
+    wrapUnions: false,
+    typeHook: (s) => {
+      const field = (s as Record<string, unknown>)[FIELD]
+      return typeof field === 'string' ? strictString(field) : undefined
+    },
+  })
 }

@@ -8,5 +8,5 @@ export function bindFormat<S extends RecordSchema>(
   format: ValueFormat<S>,
   registry: SchemaRegistry,
 ): ValueSerde<Infer<S>> {
-  return format.kind === 'avro' ? avroSerde(format.schema, registry) : jsonSerde()
+  return format.kind === 'avro' ? avroSerde(format.schema, registry, format.text) : jsonSerde(format.text)
 }

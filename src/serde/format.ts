@@ -1,5 +1,6 @@
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { SchemaRegistry } from './registry.ts'
+import type { TextPolicy } from './strict-text.ts'
 
 /**
  * How a topic's values are written, declared in a topology with no I/O: `avro(schema)` or
@@ -10,6 +11,8 @@ export interface ValueFormat<S extends RecordSchema = RecordSchema> {
   readonly schema: S
   /** Registry subject for a topic (Confluent's TopicNameStrategy). */
   subject(topic: string): string
+  /** What to do with text that is not UTF-8 or (JSON) repeats a key; strict by default. */
+  readonly text?: TextPolicy
 }
 
 export interface Decoded<T> {
@@ -31,10 +34,13 @@ export type SerdeFactory = <S extends RecordSchema>(
   registry: SchemaRegistry,
 ) => ValueSerde<Infer<S>>
 
-export function avro<const S extends RecordSchema>(schema: S): ValueFormat<S> {
-  return { kind: 'avro', schema, subject: (topic) => `${topic}-value` }
+export function avro<const S extends RecordSchema>(
+  schema: S,
+  text?: Pick<TextPolicy, 'invalidUtf8'>,
+): ValueFormat<S> {
+  return { kind: 'avro', schema, subject: (topic) => `${topic}-value`, ...(text ? { text } : {}) }
 }
 
-export function json<const S extends RecordSchema>(schema: S): ValueFormat<S> {
-  return { kind: 'json', schema, subject: (topic) => `${topic}-value` }
+export function json<const S extends RecordSchema>(schema: S, text?: TextPolicy): ValueFormat<S> {
+  return { kind: 'json', schema, subject: (topic) => `${topic}-value`, ...(text ? { text } : {}) }
 }

@@ -5,6 +5,52 @@ import { Partitioned } from './partitioned.ts'
 import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
 
 /**
+ * Room left in a record batch for what is not key, value or header bytes: the batch header (61
+ * bytes), the record's varints and attributes, with a margin for the estimate.
+ */
+const BATCH_OVERHEAD_BYTES = 512
+
+function byteLength(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 0
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length
+}
+
+/**
+ * The message cut to fit `maxBytes`: the value first, then the key. The cut is said in
+ * `tributary.truncated` (the original value's length); the quarantine row keeps every byte.
+ */
+export function fitted(m: Message, maxBytes: number): Message {
+  const headers = m.headers ?? {}
+  let headerBytes = 0
+  for (const [k, v] of Object.entries(headers)) {
+    const values = Array.isArray(v) ? v : [v]
+    for (const x of values) headerBytes += Buffer.byteLength(k) + byteLength(x as Buffer | string) + 10
+  }
+  const key = m.key as Buffer | string | null
+  const value = m.value as Buffer | string | null
+  const room = maxBytes - BATCH_OVERHEAD_BYTES - headerBytes - 64
+  if (byteLength(key) + byteLength(value) <= room) return m
+  const valueBytes = value === null ? null : Buffer.from(value)
+  const keyBytes = key === null ? null : Buffer.from(key)
+  const keptKey =
+    keyBytes === null ? null : keyBytes.subarray(0, Math.max(0, Math.min(keyBytes.length, room)))
+  const keptValue =
+    valueBytes === null ? null : valueBytes.subarray(0, Math.max(0, room - byteLength(keptKey)))
+  return {
+    ...m,
+    key: keptKey,
+    value: keptValue,
+    headers: {
+      ...headers,
+      'tributary.truncated': String(byteLength(value)),
+      ...(keptKey !== null && keptKey.length < byteLength(key)
+        ? { 'tributary.truncated.key': String(byteLength(key)) }
+        : {}),
+    },
+  }
+}
+
+/**
  * Rejected records to the dead-letter topic with their original key, value and headers, plus
  * headers saying why and where from, so they can be inspected and replayed as they were. Each
  * input partition's rejects of an epoch go out as one block, once (see TransactionalDeadLetters).
@@ -15,21 +61,24 @@ export class DeadLetterSink implements Sink<Rejection> {
   private held = 0
   private readonly transport: DeadLetterTransport
   private readonly send: (fn: () => Promise<unknown>) => Promise<unknown>
+  private readonly maxMessageBytes: number
 
   constructor(opts: {
     transport: DeadLetterTransport
     topic: string
     withRetry: (fn: () => Promise<unknown>) => Promise<unknown>
+    /** The topic's `max.message.bytes`: a larger reject is sent truncated instead of refused. */
+    maxMessageBytes: number
   }) {
     this.transport = opts.transport
+    this.maxMessageBytes = opts.maxMessageBytes
     this.name = `dlq:${opts.topic}`
     this.send = opts.withRetry
   }
 
   add(r: Rejection): void {
     const s = r.source
-    this.held++
-    this.messages.of(s.topic, s.partition).push({
+    const message: Message = {
       key: s.key,
       value: s.value,
       timestamp: String(s.timestamp),
@@ -44,7 +93,9 @@ export class DeadLetterSink implements Sink<Rejection> {
         'tributary.source.partition': String(s.partition),
         'tributary.source.offset': s.offset,
       },
-    })
+    }
+    this.held++
+    this.messages.of(s.topic, s.partition).push(fitted(message, this.maxMessageBytes))
   }
 
   get pending(): number {

@@ -3,8 +3,9 @@ import type { TopicPartition } from '../records/partition.ts'
 import type { KafkaRecord } from '../records/record.ts'
 import { type PartitionRange, PartitionTally } from './partition-tally.ts'
 import { Partitioned } from './partitioned.ts'
+import { insertFindingRefused, splitRows } from './refused-rows.ts'
 import { RowBuffer } from './row-buffer.ts'
-import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
+import type { Block, EpochBlocks, FlushResult, Sink } from './sink.ts'
 
 /** Where a table sink's rows go: in production the retrying, circuit-broken ClickHouse inserter. */
 export interface RowWriter {
@@ -48,21 +49,36 @@ export interface TableSinkOptions<T> {
    */
   readonly ingestTime?: (topic: string, partition: number) => number
   readonly clock?: () => number
+  /** Names this sink's blocks (default: the table), where two sinks write one table. */
+  readonly tokenPrefix?: string
+  /**
+   * Where rows the server refuses for their data go, durably, before the flush returns (e.g. to
+   * quarantine), as part of the same epoch block: with it, a refused block is split to find them
+   * and the other rows land; without it, a refusal fails the flush. The sink then keeps its items.
+   */
+  readonly onRefused?: (
+    tp: TopicPartition,
+    block: Block,
+    rows: readonly { item: T; reason: string }[],
+  ) => Promise<void>
 }
 
-interface Block {
+interface Buffered<T> {
   readonly rows: RowBuffer
   readonly tally: PartitionTally
   oldest: number
+  /** The items behind the rows, kept only when refused rows are routed (`onRefused`). */
+  readonly items: T[]
 }
 
 /** Buffers one table's rows per input partition, already encoded; a flush is one insert per partition. */
 export class TableSink<T> implements Sink<T> {
   readonly name: string
-  private readonly blocks = new Partitioned<Block>(() => ({
+  private readonly blocks = new Partitioned<Buffered<T>>(() => ({
     rows: new RowBuffer(),
     tally: new PartitionTally(),
     oldest: Number.POSITIVE_INFINITY,
+    items: [],
   }))
   private held = 0
   private readonly opts: TableSinkOptions<T>
@@ -81,6 +97,7 @@ export class TableSink<T> implements Sink<T> {
     const block = this.blocks.of(topic, partition)
     this.opts.encoder.write(block.rows, item, this.ingestTime(topic, partition))
     this.held++
+    if (this.opts.onRefused) block.items.push(item)
     if (this.opts.source) block.tally.add(this.opts.source(item))
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
@@ -96,21 +113,19 @@ export class TableSink<T> implements Sink<T> {
     const started = this.clock()
     let rows = 0
     let oldest = Number.POSITIVE_INFINITY
-    const partitions: PartitionRange[] = []
-    const blocks = this.blocks.take(epoch.keys()).flatMap(({ tp, key, bucket }) => {
-      const n = bucket.rows.rows
-      rows += n
+    const taken = this.blocks.take(epoch.keys()).flatMap(({ tp, key, bucket }) => {
+      rows += bucket.rows.rows
       if (bucket.oldest < oldest) oldest = bucket.oldest
-      partitions.push(...bucket.tally.take())
-      const token = `${this.opts.table}:${tp.topic}:${tp.partition}:${epoch.get(key)!.id}`
-      return n > 0 ? [{ body: bucket.rows.take(), n, token }] : []
+      const block = epoch.get(key)!
+      const token = `${this.opts.tokenPrefix ?? this.opts.table}:${tp.topic}:${tp.partition}:${block.id}`
+      const n = bucket.rows.rows
+      return n > 0 ? [{ tp, block, token, bucket, n, body: bucket.rows.take() }] : []
     })
     this.held -= rows
     await ready
-    // The writer retries retriable failures until they pass; what still throws is fatal, and the
-    // runner stops without committing, so these rows are re-read from Kafka on restart.
-    const { table, encoder, writer } = this.opts
-    await Promise.all(blocks.map((b) => writer.insertRaw(table, b.body, b.n, encoder.format, b.token)))
+    const landed = await Promise.all(taken.map((b) => this.land(b)))
+    rows -= landed.reduce((n, refused) => n + refused, 0)
+    const partitions = taken.flatMap((b) => b.bucket.tally.take())
     return {
       sink: this.name,
       table: this.opts.table,
@@ -119,6 +134,47 @@ export class TableSink<T> implements Sink<T> {
       partitions,
       oldestEventTime: Number.isFinite(oldest) ? oldest : null,
     }
+  }
+
+  /**
+   * Inserts one partition's block. With `onRefused`, a block the server refuses for some row's data
+   * is halved until those rows are alone (each part named after its rows, so a replay names them
+   * alike); they go to `onRefused` and the rest lands. Returns how many rows were refused.
+   */
+  private async land(b: {
+    tp: TopicPartition
+    block: Block
+    token: string
+    bucket: Buffered<T>
+    n: number
+    body: Buffer[]
+  }): Promise<number> {
+    const { table, writer, encoder, onRefused, source } = this.opts
+    const { n } = b
+    if (!onRefused) {
+      await writer.insertRaw(table, b.body, n, encoder.format, b.token)
+      return 0
+    }
+    const refused = await insertFindingRefused(splitRows(b.body), (part, rows, from) =>
+      writer.insertRaw(
+        table,
+        part,
+        rows,
+        encoder.format,
+        rows === n ? b.token : `${b.token}:r${from}+${rows}`,
+      ),
+    )
+    if (refused.length === 0) return 0
+    await onRefused(
+      b.tp,
+      b.block,
+      refused.map((r) => ({ item: b.bucket.items[r.index]!, reason: r.reason })),
+    )
+    const gone = new Set(refused.map((r) => r.index))
+    b.bucket.tally.take()
+    if (source)
+      for (const [i, item] of b.bucket.items.entries()) if (!gone.has(i)) b.bucket.tally.add(source(item))
+    return refused.length
   }
 
   retainOnly(owned: ReadonlySet<string>): void {

@@ -5,6 +5,7 @@ import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { ValueFormat } from '../serde/format.ts'
 import type { Rules } from '../validation/rules.ts'
 import type { Duration } from '../windows/durations.ts'
+import { type EventTimeBounds, eventTimeBoundsMs } from '../windows/event-time-bounds.ts'
 import { checkGold, type GoldDeclaration, type WatermarkDeclaration, watermarkMs } from '../windows/gold.ts'
 import { tableNames } from './table-names.ts'
 
@@ -37,6 +38,11 @@ export interface TopologySpec<S extends RecordSchema> {
 export interface TopologyLogic<T> {
   /** Event time in epoch ms; defaults to the Kafka timestamp. */
   readonly eventTime?: (value: T) => number
+  /**
+   * How far `eventTime` may be from the record's Kafka timestamp; records outside are quarantined
+   * (EVENT_TIME_OUT_OF_BOUNDS) rather than moving the watermark. Default: at most 1 day ahead.
+   */
+  readonly eventTimeBounds?: EventTimeBounds
   readonly rules?: Rules<T>
   /** Your own RxJS operators, run on valid records before silver. Keep them synchronous. */
   readonly transform?: readonly NamedOperator<T>[]
@@ -136,6 +142,7 @@ export function defineTopology<S extends RecordSchema>(
   const gold = definition.gold ?? []
   checkGold(name, gold)
   watermarkMs(name, definition.watermark)
+  eventTimeBoundsMs(name, definition.eventTimeBounds)
   const bronze = definition.layers?.bronze ?? true
   const silver = definition.layers?.silver ?? true
   return {

@@ -22,6 +22,7 @@ test('the event list is the fixed, namespaced set', () => {
     'records.counted',
     'sink.flush',
     'sink.retry',
+    'topology.state',
   ])
 })
 

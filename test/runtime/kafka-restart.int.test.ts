@@ -70,7 +70,7 @@ test('Kafka down for 20 s mid-run: the engine rides it out, loses nothing, and K
       await waitFor(
         'Kafka commits at the end of every partition',
         async () =>
-          (await admin.fetchOffsets({ groupId: engine.runners[0]!.groupId, topics: [topic] }))[0]!.partitions,
+          (await admin.fetchOffsets({ groupId: `tributary-${t.name}`, topics: [topic] }))[0]!.partitions,
         (committed) =>
           ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.offset),
         { timeoutMs: 60_000 },

@@ -53,9 +53,14 @@ export const run: Command = {
         if (checking) return
         checking = true
         try {
-          const idle = (await Promise.all(engine.runners.map((r) => caughtUp(admin, r.progress())))).every(
-            Boolean,
-          )
+          const idle = (
+            await Promise.all(
+              engine.runners.map((r) => {
+                const progress = r.progress()
+                return progress === undefined ? false : caughtUp(admin, progress)
+              }),
+            )
+          ).every(Boolean)
           since = idle ? (since ?? Date.now()) : undefined
           if (since !== undefined && Date.now() - since >= idleMs) {
             clearInterval(timer)
