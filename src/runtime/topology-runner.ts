@@ -146,7 +146,10 @@ export class TopologyRunner {
       }
     const onWait = waiting('clickhouse', 'inserts')
     const inserter = topologyInserter({ topology: this.name, clickhouse, config, events, onWait })
-    const dlq = await deadLetters(kafka, topology, this.groupId)
+    const brokers = config.kafka.brokers.join(',')
+    const dlq = await reach(DEPENDENCIES.kafka, brokers, 'creating the dead-letter topic', () =>
+      deadLetters(kafka, topology, this.groupId),
+    )
     const ledger = new EpochLedger()
     const sinks = topologySinks({
       topology,
@@ -232,7 +235,7 @@ export class TopologyRunner {
         log: this.log,
       })
     const source = this.source
-    await reach(DEPENDENCIES.kafka, config.kafka.brokers.join(','), 'joining the consumer group', () =>
+    await reach(DEPENDENCIES.kafka, brokers, 'joining the consumer group', () =>
       source.start({
         // Stopped while waiting on a dependency: nothing of the batch was processed or taken.
         onBatch: (batch) =>
