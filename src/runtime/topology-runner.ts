@@ -237,13 +237,14 @@ export class TopologyRunner {
     const source = this.source
     await reach(DEPENDENCIES.kafka, brokers, 'joining the consumer group', () =>
       source.start({
-        // Stopped while waiting on a dependency: nothing of the batch was processed or taken.
+        // Stopped while waiting on a dependency: nothing of the batch was processed or taken. Any
+        // other failure fails the runner: kafkajs would retry the batch on a pipeline that died.
         onBatch: (batch) =>
           this.serial
             .run(() => this.onBatch(batch))
             .catch((err: unknown) => {
-              if (err instanceof StopRequested) return false
-              throw err
+              this.fail(err)
+              return false
             }),
         onRebalancing: () => {
           this.rebalancing = true
