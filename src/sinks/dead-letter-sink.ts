@@ -1,4 +1,5 @@
-import type { Message, Producer } from 'kafkajs'
+import type { IHeaders, Message, Producer } from 'kafkajs'
+import { headerListOf, type KafkaRecord } from '../topology/record.ts'
 import type { Rejection } from '../topology/rejection.ts'
 import { sendChunked } from './kafka/send-chunked.ts'
 import type { FlushResult, Sink } from './sink.ts'
@@ -50,6 +51,20 @@ export function fitted(m: Message, maxBytes: number): Message {
 }
 
 /**
+ * The record's headers as it arrived: bytes unchanged, a repeated name's values in their order,
+ * any name (no prototype, so `__proto__` is a header like any other).
+ */
+function originalHeaders(r: KafkaRecord): IHeaders {
+  const out: Record<string, Buffer | Buffer[]> = Object.create(null)
+  for (const { key, value } of headerListOf(r)) {
+    const v = value ?? Buffer.alloc(0)
+    const seen = out[key]
+    out[key] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v]
+  }
+  return out
+}
+
+/**
  * Rejected records to the dead-letter topic with their original key, value and headers, plus
  * headers saying why and where from, so they can be inspected and replayed as they were.
  */
@@ -82,7 +97,7 @@ export class DeadLetterSink implements Sink<Rejection> {
       value: s.value,
       timestamp: String(s.timestamp),
       headers: {
-        ...s.headers,
+        ...originalHeaders(s),
         'tributary.topology': r.topology,
         'tributary.stage': r.stage,
         'tributary.reason.code': r.code,
