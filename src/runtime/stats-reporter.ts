@@ -2,6 +2,9 @@ import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { PipelineStats } from '../topology/stats.ts'
 
+/** Reject codes the validate stage gives; every other one comes from decoding. */
+const VALIDATE_CODES = new Set(['RULES_FAILED', 'VALUE_OUT_OF_RANGE', 'EVENT_TIME_OUT_OF_BOUNDS'])
+
 /** Turns the pipeline's plain counters into metric increments, once per batch, by difference. */
 export class StatsReporter {
   private readonly topology: string
@@ -68,7 +71,7 @@ export class StatsReporter {
       if (delta > 0) {
         this.events.emit(ENGINE_EVENTS.RECORD_DEAD_LETTERED, {
           topology: t,
-          stage: code === 'RULES_FAILED' ? 'validate' : 'decode',
+          stage: VALIDATE_CODES.has(code) ? 'validate' : 'decode',
           reasonCode: code,
           count: delta,
           topic: '',

@@ -14,7 +14,7 @@ import { watermarkMs } from '../windows/gold.ts'
 import { GoldWindows } from '../windows/gold-windows.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES, decodes, type Topology } from './define.ts'
 import type { Envelope, KafkaRecord } from './record.ts'
-import type { Rejection } from './rejection.ts'
+import { type Rejection, readable } from './rejection.ts'
 import { PipelineStats } from './stats.ts'
 
 export interface PipelineSinks<T> {
@@ -123,7 +123,7 @@ function decodedLayers<S extends RecordSchema>(
   options: PipelineOptions,
 ): GoldWindows<Infer<S>> | undefined {
   const def = topology.definition
-  const reject = (r: Rejection) => sinks.rejects.add(r)
+  const reject = (r: Rejection) => sinks.rejects.add({ ...r, reason: readable(r.reason) })
   let valid = input.pipe(
     decode({
       topology: topology.name,
