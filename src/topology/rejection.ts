@@ -17,6 +17,7 @@ export interface Rejection {
 }
 
 /** Characters a reader cannot see or that break a line: controls, zero-widths, BOM, separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u2060\ufeff]/g
 
 /**
