@@ -10,6 +10,14 @@ import type { FlushResult, Sink } from './sink.ts'
  */
 const BATCH_OVERHEAD_BYTES = 512
 
+/** Below this a message holds little more than its headers: stop cutting and fail. */
+const MIN_FITTED_BYTES = 4096
+
+function tooLarge(err: unknown): boolean {
+  const e = err as { type?: string; cause?: { type?: string } }
+  return e?.type === 'MESSAGE_TOO_LARGE' || e?.cause?.type === 'MESSAGE_TOO_LARGE'
+}
+
 function byteLength(v: Buffer | string | null | undefined): number {
   if (v === null || v === undefined) return 0
   return typeof v === 'string' ? Buffer.byteLength(v) : v.length
@@ -111,6 +119,19 @@ export class DeadLetterSink implements Sink<Rejection> {
     this.messages.push(fitted(message, this.maxMessageBytes))
   }
 
+  private async sendFitted(m: Message): Promise<void> {
+    for (let limit = this.maxMessageBytes; ; limit = Math.floor(limit / 2)) {
+      try {
+        await this.send(() =>
+          this.producer.send({ topic: this.topic, messages: [fitted(m, limit)], acks: -1 }),
+        )
+        return
+      } catch (err) {
+        if (!tooLarge(err) || limit <= MIN_FITTED_BYTES) throw err
+      }
+    }
+  }
+
   get pending(): number {
     return this.messages.length
   }
@@ -119,7 +140,15 @@ export class DeadLetterSink implements Sink<Rejection> {
     const started = Date.now()
     const messages = this.messages
     this.messages = []
-    await sendChunked(this.producer, this.topic, messages, this.send)
+    try {
+      await sendChunked(this.producer, this.topic, messages, this.send)
+    } catch (err) {
+      if (!tooLarge(err)) throw err
+      // The limit we knew was wrong (the topic changed since start-up): one at a time, each cut
+      // until the broker takes it. Messages sent before the refusal are sent again: harmless, each
+      // carries its source topic, partition and offset.
+      for (const m of messages) await this.sendFitted(m)
+    }
     return { sink: this.name, rows: messages.length, durationMs: Date.now() - started }
   }
 }
