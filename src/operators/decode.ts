@@ -25,7 +25,11 @@ export function decode<T>(opts: DecodeOptions<T>): OperatorFunction<KafkaRecord,
   }
   return operator((emit) => (record) => {
     if (record.value !== null && record.value.length > maxPayloadBytes) {
-      fail(record, 'OVERSIZED_PAYLOAD', `payload of ${record.value.length} bytes exceeds ${maxPayloadBytes}`)
+      fail(
+        record,
+        'OVERSIZED_PAYLOAD',
+        `the payload is ${record.value.length} bytes, more than the topology's maxPayloadBytes (${maxPayloadBytes}); it was not decoded`,
+      )
       return
     }
     let decoded: ReturnType<ValueSerde<T>['decode']>

@@ -3,7 +3,7 @@ import { decode } from '../operators/decode.ts'
 import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
 import type { Envelope, KafkaRecord } from '../records/record.ts'
-import type { Rejection } from '../records/rejection.ts'
+import { type Rejection, readable } from '../records/rejection.ts'
 import { PipelineStats } from '../records/stats.ts'
 import type { Violation } from '../schema/conform.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
@@ -131,7 +131,7 @@ function decodedLayers<S extends RecordSchema>(
   options: PipelineOptions,
 ): GoldWindows<Infer<S>> | undefined {
   const def = topology.definition
-  const reject = (r: Rejection) => sinks.rejects.add(r)
+  const reject = (r: Rejection) => sinks.rejects.add({ ...r, reason: readable(r.reason) })
   // biome-ignore lint/suspicious/noExplicitAny: each step narrows what it passes on
   let valid: Observable<any> = input
   for (const step of planOf(topology).steps) {

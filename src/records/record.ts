@@ -8,7 +8,24 @@ export interface KafkaRecord {
   readonly timestamp: number
   readonly key: Buffer | null
   readonly value: Buffer | null
+  /** Headers as text, for topology code: a repeated name's values joined by ','. */
   readonly headers: Readonly<Record<string, string>>
+  /**
+   * Headers as received: bytes, repeated names kept, any name (even `__proto__`). kafkajs groups a
+   * repeated name's values together in their order, so that grouping is the order kept. Absent on
+   * records made by hand (test driver): `headers` is all there is then.
+   */
+  readonly headerList?: readonly KafkaHeader[]
+}
+
+export interface KafkaHeader {
+  readonly key: string
+  readonly value: Buffer | null
+}
+
+/** The record's headers as received, or made from its text headers when it was made by hand. */
+export function headerListOf(r: KafkaRecord): readonly KafkaHeader[] {
+  return r.headerList ?? Object.entries(r.headers).map(([key, v]) => ({ key, value: Buffer.from(v) }))
 }
 
 /** A decoded record on its way through the pipeline, never separated from its lineage. */

@@ -1,6 +1,9 @@
 import { ENGINE_EVENTS, type EngineEvents, type RecordCounts } from '../observability/events.ts'
 import type { PipelineStats } from '../records/stats.ts'
 
+/** Reject codes the validate stage gives; every other one comes from decoding. */
+const VALIDATE_CODES = new Set(['RULES_FAILED', 'VALUE_OUT_OF_RANGE', 'EVENT_TIME_OUT_OF_BOUNDS'])
+
 const COUNTED = ['decoded', 'rejectedDecode', 'rejectedValidate', 'valid', 'duplicates', 'late'] as const
 
 /**
@@ -44,7 +47,7 @@ export class StatsReporter {
     for (const [code, count] of deltas(s.rejectCodes, this.lastCodes)) {
       this.events.emit(ENGINE_EVENTS.RECORD_DEAD_LETTERED, {
         topology: t,
-        stage: code === 'RULES_FAILED' ? 'validate' : 'decode',
+        stage: VALIDATE_CODES.has(code) ? 'validate' : 'decode',
         reasonCode: code,
         count,
         topic: '',

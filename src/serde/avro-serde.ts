@@ -1,10 +1,15 @@
 import type avro from 'avsc'
 
 type Resolver = ReturnType<avro.Type['createResolver']>
+interface Reader {
+  readonly resolver: Resolver
+  readonly writer: avro.Type
+}
 
 import { DecodeError } from '../errors/tributary-error.ts'
 import type { RecordSchema } from '../schema/types.ts'
 import { avroType, InvalidUtf8Error, strictAvroType } from './avro-types.ts'
+import { emptyPayload } from './empty-payload.ts'
 import type { Decoded, ValueSerde } from './format.ts'
 import { mapConcurrent } from './map-concurrent.ts'
 import type { SchemaRegistry } from './registry.ts'
@@ -36,7 +41,7 @@ export function avroSerde<T>(
 ): ValueSerde<T> {
   const reader = options.invalidUtf8 === 'replace' ? avroType(schema) : strictAvroType(schema)
   // Per writer schema id (immutable in a registry): a resolver, or why no record with it can be read.
-  const resolvers = new Map<number, Resolver | DecodeError>()
+  const resolvers = new Map<number, Reader | DecodeError>()
   const misses = new SchemaMisses({
     ttlMs: options.missTtlMs ?? 60_000,
     max: options.maxMisses ?? 100_000,
@@ -52,7 +57,8 @@ export function avroSerde<T>(
     }
     misses.delete(id)
     try {
-      resolvers.set(id, reader.createResolver(avroType(writerSchema)))
+      const writer = avroType(writerSchema)
+      resolvers.set(id, { resolver: reader.createResolver(writer), writer })
     } catch (cause) {
       resolvers.set(
         id,
@@ -76,26 +82,31 @@ export function avroSerde<T>(
       await mapConcurrent(unknown, LOOKUP_CONCURRENCY, resolve)
     },
     decode(payload): Decoded<T> {
-      if (payload === null || payload.length === 0)
-        throw new DecodeError('empty payload', { code: 'EMPTY_PAYLOAD' })
+      if (payload === null || payload.length === 0) throw emptyPayload(payload)
       if (payload.length < 5 || payload[0] !== MAGIC) {
-        throw new DecodeError('not Confluent wire format (magic byte 0 + schema id)', {
-          code: 'BAD_WIRE_FORMAT',
-        })
+        const found =
+          payload[0] !== MAGIC
+            ? `its first byte is 0x${payload[0]!.toString(16).padStart(2, '0')}`
+            : `it is only ${payload.length} bytes long`
+        throw new DecodeError(
+          `the payload does not start with the Confluent wire-format header (a 0x00 byte, then a 4-byte schema id): ${found}`,
+          { code: 'BAD_WIRE_FORMAT' },
+        )
       }
       const id = payload.readInt32BE(1)
       const resolver = resolvers.get(id) ?? misses.error(id)
       if (resolver === undefined) throw new Error(`schema id ${id} was not prepared; call prepare() first`)
       if (resolver instanceof DecodeError) throw resolver
+      const body = payload.subarray(5)
       try {
-        return { value: reader.fromBuffer(payload.subarray(5), resolver) as T, schemaId: id }
+        return { value: reader.fromBuffer(body, resolver.resolver) as T, schemaId: id }
       } catch (cause) {
         if (cause instanceof InvalidUtf8Error)
           throw new DecodeError(cause.message, { code: 'INVALID_UTF8', cause })
-        throw new DecodeError(`Avro body does not match schema id ${id}: ${(cause as Error).message}`, {
-          code: 'AVRO_DECODE_FAILED',
-          cause,
-        })
+        throw new DecodeError(
+          `the Avro body (${body.length} bytes after the 5-byte header) is not a record of writer schema id ${id}: ${whereAvroStops(resolver.writer, body)}`,
+          { code: 'AVRO_DECODE_FAILED', cause },
+        )
       }
     },
     async encode(value, topic) {
@@ -111,4 +122,32 @@ export function avroSerde<T>(
       return Buffer.concat([header, reader.toBuffer(value)])
     },
   }
+}
+
+/**
+ * Where a body stops being the writer schema's record, found by decoding it field by field: the
+ * field and byte a data engineer can look at, instead of the decoder's own exception.
+ */
+function whereAvroStops(writer: avro.Type, body: Buffer): string {
+  const fields = (writer as unknown as { fields?: { name: string; type: avro.Type }[] }).fields ?? []
+  let pos = 0
+  for (const f of fields) {
+    let next: number
+    try {
+      next = f.type.decode(body, pos).offset
+    } catch {
+      return `field ${f.name} (from byte ${pos}) does not decode as ${typeLabel(f.type)}`
+    }
+    if (next < 0 || next > body.length)
+      return `field ${f.name} (from byte ${pos}) ends past the body's ${body.length} bytes: the record is truncated, or these bytes were not written with this schema`
+    pos = next
+  }
+  return pos < body.length
+    ? `${body.length - pos} bytes left over after the record (from byte ${pos}): the producer wrote another schema than the id it sent`
+    : 'the bytes do not decode as its fields'
+}
+
+function typeLabel(t: avro.Type): string {
+  const name = (t as unknown as { typeName: string }).typeName
+  return name.startsWith('logical:') ? name.slice(8) : name
 }

@@ -1,4 +1,5 @@
 import { DecodeError } from '../errors/tributary-error.ts'
+import { emptyPayload } from './empty-payload.ts'
 import type { ValueSerde } from './format.ts'
 import { duplicateKey, firstInvalidUtf8, type TextPolicy } from './strict-text.ts'
 
@@ -9,8 +10,12 @@ export function jsonSerde<T>(policy: TextPolicy = {}): ValueSerde<T> {
   return {
     async prepare() {},
     decode(payload) {
-      if (payload === null || payload.length === 0)
-        throw new DecodeError('empty payload', { code: 'EMPTY_PAYLOAD' })
+      if (payload === null || payload.length === 0) throw emptyPayload(payload)
+      if (payload[0] === 0xef && payload[1] === 0xbb && payload[2] === 0xbf)
+        throw new DecodeError(
+          'the payload starts with a UTF-8 byte order mark (EF BB BF), which JSON does not allow (RFC 8259, section 8.1): the producer must not write one',
+          { code: 'JSON_PARSE_FAILED' },
+        )
       if (strictUtf8) {
         const at = firstInvalidUtf8(payload)
         if (at !== -1)
@@ -24,7 +29,7 @@ export function jsonSerde<T>(policy: TextPolicy = {}): ValueSerde<T> {
       try {
         value = JSON.parse(text) as T
       } catch (cause) {
-        throw new DecodeError(`not valid JSON: ${(cause as Error).message}`, {
+        throw new DecodeError(`the payload is not valid JSON: ${(cause as Error).message}`, {
           code: 'JSON_PARSE_FAILED',
           cause,
         })

@@ -1,4 +1,7 @@
-import type { Message } from 'kafkajs'
+import type { IHeaders, Message } from 'kafkajs'
+import { permanentKafkaError } from '../errors/kafka-errors.ts'
+import type { TopicPartition } from '../records/partition.ts'
+import { headerListOf, type KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import type { DeadLetterTransport } from './kafka/dead-letter-transport.ts'
 import { Partitioned } from './partitioned.ts'
@@ -9,6 +12,9 @@ import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
  * bytes), the record's varints and attributes, with a margin for the estimate.
  */
 const BATCH_OVERHEAD_BYTES = 512
+
+/** Below this a message holds little more than its headers: stop cutting and fail. */
+const MIN_FITTED_BYTES = 4096
 
 function byteLength(v: Buffer | string | null | undefined): number {
   if (v === null || v === undefined) return 0
@@ -51,6 +57,20 @@ export function fitted(m: Message, maxBytes: number): Message {
 }
 
 /**
+ * The record's headers as it arrived: bytes unchanged, a repeated name's values in their order,
+ * any name (no prototype, so `__proto__` is a header like any other).
+ */
+function originalHeaders(r: KafkaRecord): IHeaders {
+  const out: Record<string, Buffer | Buffer[]> = Object.create(null)
+  for (const { key, value } of headerListOf(r)) {
+    const v = value ?? Buffer.alloc(0)
+    const seen = out[key]
+    out[key] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v]
+  }
+  return out
+}
+
+/**
  * Rejected records to the dead-letter topic with their original key, value and headers, plus
  * headers saying why and where from, so they can be inspected and replayed as they were. Each
  * input partition's rejects of an epoch go out as one block, once (see TransactionalDeadLetters).
@@ -83,7 +103,7 @@ export class DeadLetterSink implements Sink<Rejection> {
       value: s.value,
       timestamp: String(s.timestamp),
       headers: {
-        ...s.headers,
+        ...originalHeaders(s),
         'tributary.topology': r.topology,
         'tributary.stage': r.stage,
         'tributary.reason.code': r.code,
@@ -111,10 +131,27 @@ export class DeadLetterSink implements Sink<Rejection> {
     await ready
     await Promise.all(
       taken.map(({ tp, key, bucket }) =>
-        this.send(() => this.transport.sendBlock(tp, String(BigInt(blocks.get(key)!.to) + 1n), bucket)),
+        this.sendBlock(tp, String(BigInt(blocks.get(key)!.to) + 1n), bucket),
       ),
     )
     return { sink: this.name, rows, durationMs: Date.now() - started }
+  }
+
+  /**
+   * One partition's rejects in one transaction. When the broker refuses one as too large (the
+   * topic changed since start-up, so the limit we knew was wrong), the block is sent again with
+   * every reject cut to half the size, until it fits.
+   */
+  private async sendBlock(tp: TopicPartition, through: string, messages: readonly Message[]): Promise<void> {
+    for (let limit = this.maxMessageBytes; ; limit = Math.floor(limit / 2)) {
+      const fittedMessages = limit === this.maxMessageBytes ? messages : messages.map((m) => fitted(m, limit))
+      try {
+        await this.send(() => this.transport.sendBlock(tp, through, fittedMessages))
+        return
+      } catch (err) {
+        if (permanentKafkaError(err) !== 'MESSAGE_TOO_LARGE' || limit <= MIN_FITTED_BYTES) throw err
+      }
+    }
   }
 
   retainOnly(owned: ReadonlySet<string>): void {

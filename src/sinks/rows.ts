@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer'
 import { tabSeparated } from '../clickhouse/insert-body.ts'
-import type { Envelope, KafkaRecord } from '../records/record.ts'
+import { type Envelope, headerListOf, type KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
-import { TSV_NULL, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
+import { TSV_NULL, tsvBytesArray, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
 import type { RowBuffer } from './row-buffer.ts'
 import type { RowEncoder } from './table-sink.ts'
 
@@ -31,8 +31,16 @@ function lineage(r: KafkaRecord, ingestTime: number): string {
  * A row is written in as few pieces as possible (each is a native call): everything before the
  * payload, the payload, everything after it.
  */
-const RAW_RECORD_COLUMNS = [...LINEAGE_COLUMNS, '_key', '_headers', '_value', '_value_encoding']
-const NO_BYTES = Buffer.alloc(0)
+const RAW_RECORD_COLUMNS = [
+  ...LINEAGE_COLUMNS,
+  '_key',
+  '_headers',
+  '_value',
+  '_value_encoding',
+  '_key_encoding',
+  '_header_keys',
+  '_header_values',
+]
 
 /**
  * Lineage, key and headers, up to and including the tab before the value. Kafka topic names are
@@ -50,14 +58,29 @@ function tsvHead(r: KafkaRecord, ingestTime: number): string {
   return `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${ingestTime}\t${key}\t${headers}\t`
 }
 
-/** The whole raw record, lineage first; `tail` (starting with a tab) follows the value's encoding. */
+/** Key encoding, header keys and header values: the columns after the value's encoding. */
+function rawTail(r: KafkaRecord): string {
+  const k = r.key
+  const keyEncoding = k === null ? 'null' : isUtf8(k) ? 'utf8' : 'base64'
+  if (r.headerList === undefined && isEmpty(r.headers)) return `\t${keyEncoding}\t[]\t[]`
+  const list = headerListOf(r)
+  return `\t${keyEncoding}\t${tsvStringArray(list.map((h) => h.key))}\t${tsvBytesArray(list.map((h) => h.value))}`
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false
+  return true
+}
+
+/** The whole raw record, lineage first; `tail` (starting with a tab) follows the raw columns. */
 function writeRaw(out: RowBuffer, r: KafkaRecord, ingestTime: number, tail: string): void {
-  const v = r.value ?? NO_BYTES
-  if (isUtf8(v)) {
+  const v = r.value
+  if (v === null) out.text(`${tsvHead(r, ingestTime)}\ttombstone${rawTail(r)}${tail}`)
+  else if (isUtf8(v)) {
     out.text(tsvHead(r, ingestTime))
     out.tsvBytes(v)
-    out.text(`\tutf8${tail}`)
-  } else out.text(`${tsvHead(r, ingestTime)}${v.toString('base64')}\tbase64${tail}`)
+    out.text(`\tutf8${rawTail(r)}${tail}`)
+  } else out.text(`${tsvHead(r, ingestTime)}${v.toString('base64')}\tbase64${rawTail(r)}${tail}`)
   out.endRow()
 }
 

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import type { KafkaRecord } from '../../src/records/record.ts'
 import type { Rejection } from '../../src/records/rejection.ts'
-import { bronzeTable, quarantineTable } from '../../src/sinks/clickhouse/ddl.ts'
+import { bronzeTable, createTableSql, quarantineTable } from '../../src/sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../../src/sinks/clickhouse/ensure-table.ts'
 import { readTimestamp } from '../../src/sinks/clickhouse/types.ts'
 import { RowBuffer } from '../../src/sinks/row-buffer.ts'
@@ -59,12 +59,14 @@ function expectedRaw(r: KafkaRecord) {
     _key: r.key === null ? null : (text(r.key) ?? r.key.toString('base64')),
     _headers: JSON.stringify(r.headers),
     _value: text(value) ?? value.toString('base64'),
-    _value_encoding: text(value) === null ? 'base64' : 'utf8',
+    // A tombstone (null value) is told apart from an empty value.
+    _value_encoding: r.value === null ? 'tombstone' : text(value) === null ? 'base64' : 'utf8',
+    _key_encoding: r.key === null ? 'null' : text(r.key) === null ? 'base64' : 'utf8',
   }
 }
 
 const RAW_SELECT =
-  '_topic, _partition, toString(_offset) AS _offset, _kafka_timestamp, _ingest_time, _key, _headers, _value, _value_encoding'
+  '_topic, _partition, toString(_offset) AS _offset, _kafka_timestamp, _ingest_time, _key, _headers, _value, _value_encoding, _key_encoding'
 
 function normalise(row: Record<string, unknown>) {
   return {
@@ -100,6 +102,29 @@ for (const engine of ENGINES) {
         rows.map(normalise),
         RECORDS.map((r) => ({ ...expectedRaw(r), _schema_id: r === RECORDS[2] ? 7 : null })),
       )
+    })
+
+    it('a bronze table made before the lossless columns gets them from ensureTable and takes the new rows', async () => {
+      const f = await ch.features()
+      const spec = bronzeTable(`old_${run}`, f)
+      const fresh = ['_key_encoding', '_header_keys', '_header_values']
+      await ch.command(
+        createTableSql({ ...spec, columns: spec.columns.filter((c) => !fresh.includes(c.name)) }, f),
+      )
+      created.push(spec.name)
+      const result = await ensureTable(ch, spec)
+      assert.deepEqual(result.added, fresh)
+      const withHeaders = record(9, {
+        headerList: [
+          { key: 'b', value: Buffer.from([0x00, 0xff, 0x27, 0x5c]) },
+          { key: 'b', value: Buffer.from('é') },
+        ],
+      })
+      await ch.insertRaw(spec.name, encode(bronzeRows, [withHeaders]), bronzeRows.format)
+      const [row] = await ch.query<{ k: string[]; v: string[] }>(
+        `SELECT _header_keys AS k, arrayMap(x -> hex(x), _header_values) AS v FROM ${spec.name}`,
+      )
+      assert.deepEqual(row, { k: ['b', 'b'], v: ['00FF275C', 'C3A9'] })
     })
 
     it('quarantine keeps the record and why it was refused, rules with quotes included', async () => {

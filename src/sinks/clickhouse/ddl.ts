@@ -50,13 +50,21 @@ export function lineageColumns(f: TableFeatures): Column[] {
   ]
 }
 
-/** The raw Kafka record: key, headers and payload as text, so nothing is lost before decoding. */
+/**
+ * The raw Kafka record, so nothing is lost before decoding: key and payload (text, or base64 as
+ * their encodings say; a tombstone's value encoding is `tombstone`), headers as a readable JSON
+ * object (`_headers`) and as received (`_header_keys`/`_header_values`: in order, repeats kept,
+ * values as bytes). Columns added later come last, so `ensureTable` adds them to older tables.
+ */
 function rawRecordColumns(): Column[] {
   return [
     { name: '_key', type: 'Nullable(String)' },
     { name: '_headers', type: 'String' },
     { name: '_value', type: 'String' },
     { name: '_value_encoding', type: 'String' },
+    { name: '_key_encoding', type: 'String' },
+    { name: '_header_keys', type: 'Array(String)' },
+    { name: '_header_values', type: 'Array(String)' },
   ]
 }
 

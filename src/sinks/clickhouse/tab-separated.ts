@@ -57,5 +57,27 @@ export function tsvStringArray(items: readonly string[]): string {
   return `[${items.map((s) => `'${s.replace(/[\\'\t\n\r\0]/g, (c) => TEXT_ESCAPES[c]!)}'`).join(',')}]`
 }
 
+/**
+ * An Array(String) field of raw bytes: printable ASCII as it is, every other byte as a `\xHH`
+ * escape inside the quoted literal, so any bytes (not only UTF-8 text) are stored exactly.
+ */
+export function tsvBytesArray(items: readonly (Uint8Array | null)[]): string {
+  let out = '['
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out += ','
+    out += "'"
+    const b = items[i] ?? EMPTY
+    for (let j = 0; j < b.length; j++) {
+      const c = b[j]!
+      out += c >= 0x20 && c < 0x7f && c !== 0x27 && c !== 0x5c ? String.fromCharCode(c) : `\\x${HEX[c]}`
+    }
+    out += "'"
+  }
+  return `${out}]`
+}
+
+const EMPTY = new Uint8Array(0)
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
 /** A NULL field (a Nullable column). */
 export const TSV_NULL = '\\N'

@@ -1,17 +1,38 @@
-import type { KafkaMessage } from 'kafkajs'
-import type { KafkaRecord } from '../../records/record.ts'
+import type { IHeaders, KafkaMessage } from 'kafkajs'
+import type { KafkaHeader, KafkaRecord } from '../../records/record.ts'
 
-function headerText(v: Buffer | string | (Buffer | string)[] | undefined): string {
-  if (v === undefined) return ''
-  if (Array.isArray(v)) return v.map((x) => x.toString()).join(',')
-  return v.toString()
+type HeaderValue = IHeaders[string]
+
+function bytes(v: Buffer | string): Buffer {
+  return typeof v === 'string' ? Buffer.from(v) : v
 }
 
+/**
+ * A header's values as received. kafkajs' decoder tests `obj[key] === undefined` on a plain object,
+ * which for `__proto__` reads Object.prototype: it hands over [Object.prototype, value]. Only
+ * bytes and strings are header values, so anything else is that artefact.
+ */
+function values(v: HeaderValue): (Buffer | string)[] {
+  if (v === undefined) return []
+  const all = Array.isArray(v) ? v : [v]
+  return all.filter((x) => typeof x === 'string' || Buffer.isBuffer(x))
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze(Object.create(null))
+
 export function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecord {
-  let headers: Record<string, string> = {}
+  let headers = NO_HEADERS
+  let headerList: KafkaHeader[] | undefined
   if (m.headers) {
-    headers = {}
-    for (const k in m.headers) headers[k] = headerText(m.headers[k])
+    // No prototype: a header named __proto__ is a header like any other.
+    const text: Record<string, string> = Object.create(null)
+    headerList = []
+    for (const key of Object.keys(m.headers)) {
+      const vs = values(m.headers[key])
+      text[key] = vs.map(String).join(',')
+      for (const x of vs) headerList.push({ key, value: bytes(x) })
+    }
+    headers = text
   }
   return {
     topic,
@@ -21,5 +42,6 @@ export function toRecord(topic: string, partition: number, m: KafkaMessage): Kaf
     key: m.key,
     value: m.value,
     headers,
+    ...(headerList ? { headerList } : {}),
   }
 }

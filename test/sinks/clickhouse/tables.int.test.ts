@@ -57,6 +57,9 @@ function bronzeRow(offset: number, value: string) {
     _headers: '{}',
     _value: value,
     _value_encoding: 'utf8',
+    _key_encoding: 'null',
+    _header_keys: [],
+    _header_values: [],
     _schema_id: null,
   }
 }
