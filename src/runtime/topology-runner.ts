@@ -1,50 +1,19 @@
 import { setImmediate } from 'node:timers/promises'
-import type { Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
-import { EpochLedger } from '../checkpoint/epoch-ledger.ts'
-import { Epochs, type LandedEpoch } from '../checkpoint/epochs.ts'
 import { PartitionProgress } from '../checkpoint/progress.ts'
-import { StateCheckpoint } from '../checkpoint/state-checkpoint.ts'
-import type { ClickHouse } from '../clickhouse/client.ts'
-import type { TributaryConfig } from '../config/config.ts'
-import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
-import { buildPipeline, type Pipeline } from '../pipeline/pipeline.ts'
+import { ENGINE_EVENTS } from '../observability/events.ts'
 import { partitionKey, type TopicPartition } from '../records/partition.ts'
 import type { KafkaRecord } from '../records/record.ts'
 import { retry } from '../resilience/retry.ts'
-import { bindFormat } from '../serde/bind.ts'
-import type { ValueSerde } from '../serde/format.ts'
-import type { SchemaRegistry } from '../serde/registry.ts'
-import { columnCheck } from '../sinks/clickhouse/capacity.ts'
-import type { Sink } from '../sinks/sink.ts'
-import type { TableFlushResult } from '../sinks/table-sink.ts'
 import { KafkaSource } from '../sources/kafka/kafka-source.ts'
 import type { Source, SourceBatch } from '../sources/source.ts'
 import { PartitionStates } from '../state/partition-states.ts'
-import { createRedisStore } from '../state/redis-store.ts'
-import type { StateStore } from '../state/state-store.ts'
-import { type AnyTopology, decodes } from '../topology/define.ts'
+import { decodes } from '../topology/define.ts'
+import { type Assembly, assemble, type RunnerDeps } from './assemble.ts'
 import type { Progress } from './caught-up.ts'
 import { DEPENDENCIES, reach, StopRequested, throttledWaitLog, waitOn } from './dependency.ts'
-import { ProcessingLog } from './processing-log.ts'
 import { Serial } from './serial.ts'
 import { ensureSourceTopics } from './source-topics.ts'
-import { StatsReporter } from './stats-reporter.ts'
-import { type DeadLetters, deadLetters, ensureTables, topologyInserter, topologySinks } from './wiring.ts'
-
-export interface RunnerDeps {
-  readonly topology: AnyTopology
-  readonly config: TributaryConfig
-  readonly kafka: Kafka
-  readonly registry: SchemaRegistry
-  readonly clickhouse: ClickHouse
-  readonly events: EngineEvents
-  readonly logger: Logger
-  /** Defaults to Redis at `redis.url` when a topology is stateful; a given store is not closed. */
-  readonly stateStore?: StateStore
-  /** Defaults to a Kafka consumer group `tributary-<name>` over the topology's topics. */
-  readonly source?: Source
-}
 
 /**
  * Records per synchronous push through the pipeline. A fetched batch can hold ~40k records (half a
@@ -57,17 +26,7 @@ const PUSH_SLICE = 2_048
 const STOP_GRACE_MS = 10_000
 
 /** What exists once the runner started. */
-interface Running {
-  readonly pipeline: Pipeline
-  readonly serde: ValueSerde<unknown>
-  readonly epochs: Epochs
-  readonly state: StateCheckpoint
-  readonly ledger: EpochLedger
-  readonly sinks: readonly Sink<never>[]
-  readonly reporter: StatsReporter
-  readonly dlq: DeadLetters
-  /** A store this runner made (not one it was given), closed when it stops. */
-  readonly ownStore: StateStore | undefined
+interface Running extends Assembly {
   readonly timer: NodeJS.Timeout
 }
 
@@ -75,6 +34,8 @@ interface Running {
  * One topology's lifecycle: wire its tables and sinks, read batches from its source through the
  * synchronous pipeline, and let epochs (checkpoint/) make them durable; stop by draining.
  */
+export type { RunnerDeps }
+
 export class TopologyRunner {
   readonly name: string
   private readonly deps: RunnerDeps
@@ -128,7 +89,6 @@ export class TopologyRunner {
       'start-up (SELECT version())',
       () => clickhouse.features(),
     )
-    const layers = await ensureTables(topology, clickhouse, features, config, this.log)
     // Between attempts while a dependency is unreachable: give up if the topology failed or the stop
     // grace is over, report the wait at a bounded rate, and keep the group membership alive.
     const waitLog = {
@@ -136,90 +96,24 @@ export class TopologyRunner {
       redis: throttledWaitLog(this.log, DEPENDENCIES.redis),
       kafka: throttledWaitLog(this.log, DEPENDENCIES.kafka),
     }
-    const waiting =
-      (dependency: keyof typeof waitLog, what: string) =>
-      async (error?: unknown): Promise<void> => {
+    const assembled = await assemble(this.deps, features, {
+      groupId: this.groupId,
+      log: this.log,
+      states: this.states,
+      progress: this.read,
+      waiting: (dependency, what) => async (error) => {
         if (this.failure !== undefined) throw this.failure
         this.stopDeadline.signal.throwIfAborted()
         if (error !== undefined) waitLog[dependency](what, error)
         await this.heartbeat?.().catch(() => {})
-      }
-    const onWait = waiting('clickhouse', 'inserts')
-    const inserter = topologyInserter({ topology: this.name, clickhouse, config, events, onWait })
-    const brokers = config.kafka.brokers.join(',')
-    const dlq = await reach(DEPENDENCIES.kafka, brokers, 'creating the dead-letter topic', () =>
-      deadLetters(kafka, topology, this.groupId),
-    )
-    const ledger = new EpochLedger()
-    const sinks = topologySinks({
-      topology,
-      features,
-      inserter,
-      deadLetters: dlq,
-      config,
-      events,
-      ingestTime: (t, p) => ledger.ingestTime(t, p),
-      onWait: waiting('kafka', 'the dead-letter topic'),
-    })
-    // Every topology checkpoints (offsets and epoch intents), stateful or not.
-    const ownStore = this.deps.stateStore
-      ? undefined
-      : createRedisStore(config.redis.url, { password: config.redis.password })
-    const redisWait = waiting('redis', 'a checkpoint')
-    const state = new StateCheckpoint({
-      topology: this.name,
-      store: this.deps.stateStore ?? ownStore!,
-      states: this.states,
-      ledger,
-      // Redis retries keep the group membership alive: an outage must not cost the partitions.
-      onWait: async (r) => {
-        events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'redis', ...r })
-        await redisWait(r.error)
       },
-    })
-    const serde = bindFormat(def.source.format, this.deps.registry)
-    const pipeline = buildPipeline(
-      topology,
-      serde,
-      sinks.pipeline,
-      { partitions: this.states, clock: Date.now },
-      { columns: columnCheck(def.source.format.schema, features) },
-    )
-    const log = new ProcessingLog({ topology: this.name, layers, inserter, clickhouse })
-    const epochs = new Epochs({
-      name: this.name,
-      sinks: sinks.all,
-      progress: this.read,
-      state,
-      ledger,
-      policy: { ...config.sink, maxInFlightRecords: config.source.maxInFlightRecords },
-      prepare: () => pipeline.checkpoint(),
       rebalancing: () => this.rebalancing,
       commit: (offsets) => this.source!.commit(offsets),
-      onStart: (checkpointId) =>
-        events.emit(ENGINE_EVENTS.CHECKPOINT_START, { topology: this.name, checkpointId }),
-      onLanded: (epoch) => this.landed(epoch, log, pipeline, state),
-      onFailed: async (err, epoch) => {
-        this.fail(err)
-        let records = 0
-        for (const n of epoch.consumed.values()) records += n
-        await log.failed(err, epoch.started, records)
-      },
+      fail: (err) => this.fail(err),
     })
     const { flushIntervalMs, minFlushIntervalMs } = config.sink
     const tick = Math.max(20, Math.floor(Math.min(flushIntervalMs / 4, minFlushIntervalMs / 2)))
-    this.running = {
-      pipeline,
-      serde,
-      epochs,
-      state,
-      ledger,
-      sinks: sinks.all,
-      reporter: new StatsReporter(this.name, pipeline.stats, events),
-      dlq,
-      ownStore,
-      timer: setInterval(() => this.onTimer(), tick),
-    }
+    this.running = { ...assembled, timer: setInterval(() => this.onTimer(), tick) }
     if (!this.deps.source)
       await ensureSourceTopics(kafka, def.source.topics, config.source.missingTopics, {
         log: this.log,
@@ -235,7 +129,7 @@ export class TopologyRunner {
         log: this.log,
       })
     const source = this.source
-    await reach(DEPENDENCIES.kafka, brokers, 'joining the consumer group', () =>
+    await reach(DEPENDENCIES.kafka, config.kafka.brokers.join(','), 'joining the consumer group', () =>
       source.start({
         // Stopped while waiting on a dependency: nothing of the batch was processed or taken. Any
         // other failure fails the runner: kafkajs would retry the batch on a pipeline that died.
@@ -364,38 +258,6 @@ export class TopologyRunner {
     this.running?.pipeline.retainOnly(owned)
     for (const sink of this.running?.sinks ?? []) sink.retainOnly(owned)
     for (const key of [...this.positions.keys()]) if (!owned.has(key)) this.positions.delete(key)
-  }
-
-  private async landed(
-    epoch: LandedEpoch,
-    log: ProcessingLog,
-    pipeline: Pipeline,
-    state: StateCheckpoint,
-  ): Promise<void> {
-    const { result } = epoch
-    if (result.state.outcome === 'deferred') this.log.info('checkpoint deferred: the group is rebalancing')
-    const flushed = result.flushed as TableFlushResult[]
-    for (const { flush, layer } of log.tables(flushed))
-      this.deps.events.emit(ENGINE_EVENTS.SINK_FLUSH, {
-        topology: this.name,
-        table: flush.table,
-        layer,
-        rows: flush.rows,
-        durationMs: flush.durationMs,
-        oldestEventTime: flush.oldestEventTime,
-      })
-    await log.landed(flushed, epoch.consumed, epoch.started)
-    const windows = pipeline.windows()
-    this.deps.events.emit(ENGINE_EVENTS.CHECKPOINT_END, {
-      topology: this.name,
-      checkpointId: epoch.id,
-      durationMs: Date.now() - epoch.started,
-      bytes: result.state.outcome === 'saved' ? result.state.bytes : 0,
-      committed: result.committed.length > 0,
-      stateKeys: this.deps.topology.definition.dedup ? state.keys : null,
-      openWindows: windows ? [...windows.openWindows] : [],
-      watermarks: windows ? windows.watermarks.map((w) => ({ partition: w.partition, lagMs: w.lagMs })) : [],
-    })
   }
 
   /** How far this runner got, for `run --until-idle`. */
