@@ -81,7 +81,7 @@ export class TopologyRunner {
   }
 
   async start(): Promise<void> {
-    const { topology, config, kafka, clickhouse, events } = this.deps
+    const { topology, config, kafka, clickhouse } = this.deps
     const def = topology.definition
     const features = await reach(
       DEPENDENCIES.clickhouse,
