@@ -1,11 +1,15 @@
 import { tsvClean, writeTsvEscaped } from './clickhouse/tab-separated.ts'
 
 const CHUNK_BYTES = 256 * 1024
+/** A buffer's first chunk: one input partition's block of an epoch is often far smaller than 256 KiB. */
+const FIRST_CHUNK_BYTES = 16 * 1024
+const EMPTY = Buffer.alloc(0)
 /** Text is gathered up to about this many UTF-16 units before it is encoded in one call. */
 const PENDING_CHARS = 16 * 1024
 
 /**
- * Insert rows encoded as they are added, into 256 KiB chunks outside the JS heap. A row's strings
+ * Insert rows encoded as they are added, into chunks outside the JS heap (growing from 16 KiB to
+ * 256 KiB as the buffer fills, allocated only when written to). A row's strings
  * die young (cheap to collect) instead of surviving until the flush, and the flush sends the
  * chunks as they are: no join, no second encoding pass. Rows are either whole JSONEachRow lines
  * (`add`) or TabSeparated fields written piece by piece and closed with `endRow`, which lets raw
@@ -13,8 +17,10 @@ const PENDING_CHARS = 16 * 1024
  */
 export class RowBuffer {
   private chunks: Buffer[] = []
-  private current = Buffer.allocUnsafe(CHUNK_BYTES)
+  private current: Buffer = EMPTY
   private at = 0
+  /** The next chunk's size: doubles (up to CHUNK_BYTES) each time one fills. */
+  private chunkBytes = FIRST_CHUNK_BYTES
   private count = 0
   /**
    * Text not encoded yet. Encoding is a native call (~80 ns each), so text is gathered (string
@@ -62,7 +68,10 @@ export class RowBuffer {
   /** The rows so far, newline-terminated; the buffer starts afresh. */
   take(): Buffer[] {
     this.encodePending()
-    this.seal(CHUNK_BYTES)
+    if (this.at > 0) this.chunks.push(this.current.subarray(0, this.at))
+    // The rest of the chunk is kept for the next rows; a buffer taken empty allocates nothing.
+    this.current = this.current.subarray(this.at)
+    this.at = 0
     const out = this.chunks
     this.chunks = []
     this.count = 0
@@ -84,9 +93,8 @@ export class RowBuffer {
 
   private seal(need: number): void {
     if (this.at > 0) this.chunks.push(this.current.subarray(0, this.at))
-    if (this.at > 0 || need > this.current.length) {
-      this.current = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need))
-      this.at = 0
-    }
+    this.current = Buffer.allocUnsafe(Math.max(this.chunkBytes, need))
+    this.at = 0
+    this.chunkBytes = Math.min(this.chunkBytes * 2, CHUNK_BYTES)
   }
 }
