@@ -46,13 +46,16 @@ test('ClickHouse down for 20 s mid-run: the circuit opens, consumption waits, an
     await new Promise((r) => setTimeout(r, 20_000))
     await clickhouse.start()
     const n = first.produced + second.produced
+    // An epoch's tables land in parallel: wait for all of them, not bronze alone.
     await waitFor(
-      'every record after recovery',
-      () => count(ch, t.tables.bronze!),
-      (c) => c === n,
+      'every record after recovery, in bronze and in silver or quarantine',
+      async () => [
+        await count(ch, t.tables.bronze!),
+        (await count(ch, t.tables.silver!)) + (await count(ch, t.tables.quarantine)),
+      ],
+      ([bronze, sorted]) => bronze === n && sorted === n,
       { timeoutMs: 90_000 },
     )
-    assert.equal((await count(ch, t.tables.silver!)) + (await count(ch, t.tables.quarantine)), n)
     assert.equal(await count(ch, t.tables.silver!), first.valid + second.valid)
     const text = await engine.metrics.text()
     assert.match(text, /tributary_circuit_state\{[^}]*target="clickhouse"\} 0/)
