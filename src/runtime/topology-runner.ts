@@ -173,7 +173,11 @@ export class TopologyRunner {
     // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
     // was not): skip them, or dedup would count them as duplicates of themselves.
     const at = resume.at
-    const records = at === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= at)
+    // Offsets rise within a batch: only a batch that starts below the checkpoint needs filtering.
+    const records =
+      at === null || BigInt(batch.records[0]!.offset) >= at
+        ? batch.records
+        : batch.records.filter((r) => BigInt(r.offset) >= at)
     if (records.length === 0) return true
     const { events } = this.deps
     events.emit(ENGINE_EVENTS.CONSUMER_BATCH_START, {

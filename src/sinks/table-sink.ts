@@ -1,3 +1,4 @@
+import { isRowDataRefusal } from '../clickhouse/errors.ts'
 import { type InsertBody, type InsertFormat, JSON_EACH_ROW } from '../clickhouse/insert-body.ts'
 import type { TopicPartition } from '../records/partition.ts'
 import type { KafkaRecord } from '../records/record.ts'
@@ -151,9 +152,11 @@ export class TableSink<T> implements Sink<T> {
   }): Promise<number> {
     const { table, writer, encoder, onRefused, source } = this.opts
     const { n } = b
-    if (!onRefused) {
+    try {
       await writer.insertRaw(table, b.body, n, encoder.format, b.token)
       return 0
+    } catch (err) {
+      if (!onRefused || !isRowDataRefusal(err)) throw err
     }
     const refused = await insertFindingRefused(splitRows(b.body), (part, rows, from) =>
       writer.insertRaw(
