@@ -10,9 +10,16 @@ import type { EpochBlocks, FlushResult, Sink } from './sink.ts'
 export interface RowWriter {
   /**
    * `token` identifies the block (table, input partition, epoch, offsets): a target that has seen
-   * it drops the insert, so a replayed epoch lands once.
+   * it drops the insert, so a replayed epoch lands once. `partition` is the block's input partition.
    */
-  insertRaw(table: string, body: InsertBody, rows: number, format: InsertFormat, token: string): Promise<void>
+  insertRaw(
+    table: string,
+    body: InsertBody,
+    rows: number,
+    format: InsertFormat,
+    token: string,
+    partition: number,
+  ): Promise<void>
 }
 
 /** How a sink's items become rows: the body's format, and how one item is written into it. */
@@ -103,14 +110,16 @@ export class TableSink<T> implements Sink<T> {
       if (bucket.oldest < oldest) oldest = bucket.oldest
       partitions.push(...bucket.tally.take())
       const token = `${this.opts.table}:${tp.topic}:${tp.partition}:${epoch.get(key)!.id}`
-      return n > 0 ? [{ body: bucket.rows.take(), n, token }] : []
+      return n > 0 ? [{ body: bucket.rows.take(), n, token, partition: tp.partition }] : []
     })
     this.held -= rows
     await ready
     // The writer retries retriable failures until they pass; what still throws is fatal, and the
     // runner stops without committing, so these rows are re-read from Kafka on restart.
     const { table, encoder, writer } = this.opts
-    await Promise.all(blocks.map((b) => writer.insertRaw(table, b.body, b.n, encoder.format, b.token)))
+    await Promise.all(
+      blocks.map((b) => writer.insertRaw(table, b.body, b.n, encoder.format, b.token, b.partition)),
+    )
     return {
       sink: this.name,
       table: this.opts.table,
