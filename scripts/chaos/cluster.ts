@@ -4,26 +4,33 @@
  * scripts/stack/service.sh, as a crashed server comes back.
  */
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import { localTableName } from '../../src/clickhouse/cluster.ts'
 import { clusterEndpointsFromEnv, STACK_CLUSTER } from '../../src/config/endpoints.ts'
 import { goldPartialsTable } from '../../src/sinks/clickhouse/gold.ts'
 import { waitFor } from '../../src/testing/wait.ts'
+import type { AnyTopology } from '../../src/topology/define.ts'
 import { random } from './dataset.ts'
-import { type ChaosRun, finish, produceRest, startEngine, waitForProgress } from './harness.ts'
+import { bronzeRows, type ChaosRun, finish, produceRest, startEngine } from './harness.ts'
 
 const run = promisify(execFile)
 const repo = path.resolve(import.meta.dirname, '../..')
 
-/** The configuration that points the engine at the stack's cluster. */
+/**
+ * The configuration that points the engine at the stack's cluster. For the chaos, the shortest
+ * session the broker allows too: a SIGKILLed member's partitions move on after 6 s, not 30 s, so
+ * each run starts consuming while the stream still flows.
+ */
 export function clusterEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return {
     TRIBUTARY_CLICKHOUSE_CLUSTER: STACK_CLUSTER.name,
     TRIBUTARY_CLICKHOUSE_SHARDS: clusterEndpointsFromEnv(env)
       .clickhouseShards.map((replicas) => replicas.join(','))
       .join(';'),
+    TRIBUTARY_SOURCE_SESSION_TIMEOUT_MS: '6000',
   }
 }
 
@@ -32,6 +39,39 @@ function alive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch {
+    return false
+  }
+}
+
+function stackDir(): string {
+  return process.env.TRIBUTARY_STACK_DIR ?? path.join(repo, '.stack')
+}
+
+/**
+ * Takes the stack's cluster lock; call the function returned to release it. Test files run in
+ * parallel: one that takes a cluster server down must not overlap another that does, or that needs
+ * every server up (`ON CLUSTER` DDL waits for all of them).
+ */
+export async function holdCluster(): Promise<() => void> {
+  const lock = path.join(stackDir(), 'run', 'cluster-exclusive.lock')
+  await waitFor(
+    `the cluster lock ${lock}`,
+    async () => tryLock(lock),
+    (held) => held,
+    { timeoutMs: 600_000, everyMs: 200 },
+  )
+  return () => rmSync(lock, { force: true })
+}
+
+/** Takes the lock file, or frees it when its holder died without releasing it. */
+function tryLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' })
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    const holder = Number(readFileSync(lock, 'utf8'))
+    if (holder > 0 && !alive(holder)) rmSync(lock, { force: true })
     return false
   }
 }
@@ -46,8 +86,7 @@ export class StackService {
 
   /** SIGKILLs it and waits until the process is gone. */
   async kill(): Promise<void> {
-    const stackDir = process.env.TRIBUTARY_STACK_DIR ?? path.join(repo, '.stack')
-    const pid = Number(readFileSync(path.join(stackDir, 'run', `${this.name}.pid`), 'utf8').split(' ')[0])
+    const pid = Number(readFileSync(path.join(stackDir(), 'run', `${this.name}.pid`), 'utf8').split(' ')[0])
     if (!(pid > 0 && alive(pid))) throw new Error(`${this.name} does not run (pid ${pid})`)
     process.kill(pid, 'SIGKILL')
     await waitFor(
@@ -65,16 +104,15 @@ export class StackService {
 }
 
 /**
- * Waits until the replica at `url` has fetched every block its shard's other replicas took while
- * it was away, so reads that pick it see all of them.
+ * Waits until the replica at `url` has fetched every block of `topology`'s tables its shard's other
+ * replicas took (while it was away, or just now), so reads that pick it see all of them.
  */
-export async function syncReplica(chaos: ChaosRun, url: string): Promise<void> {
-  const ch = await chaos.ctx.clickhouse()
-  const t = chaos.topology.tables
+export async function syncReplica(ch: ClickHouse, topology: AnyTopology, url: string): Promise<void> {
+  const t = topology.tables
   const f = await ch.features()
   const tables = [
     ...[t.bronze, t.silver, t.quarantine, t.late].filter((x) => x !== undefined),
-    ...(chaos.topology.definition.gold ?? []).map((g) => goldPartialsTable(g, f).name),
+    ...(topology.definition.gold ?? []).map((g) => goldPartialsTable(g, f).name),
   ]
   for (const table of tables) {
     const res = await fetch(url, {
@@ -96,48 +134,79 @@ export interface ClusterChaosOptions {
 }
 
 /**
- * The engine runs `kills` times and is SIGKILLed after a random amount of progress each time; the
- * replica is SIGKILLed during the first run and started again during the second (the first, with
- * one kill). The data arrives in kills + 1 slices (`prepareChaos` holds back all but the first), a
- * slice per run: a run always has fresh records to progress on, which land on the live replicas,
- * so progress shows even while rows acknowledged only by the dead replica are out of sight.
- * Then a last run to the end, and the replica caught up, ready for `verifyChaos`.
+ * The held messages, produced in `chunks` pieces, one every `paceMs` (a rate, as a live topic has):
+ * the engine keeps up with the stream, so each kill lands mid-run with more to come, and every
+ * partition keeps receiving records (none goes idle, which would make gold windows close at a
+ * processing-time moment a replay cannot repeat).
+ */
+function stream(chaos: ChaosRun, chunks: number, paceMs: number) {
+  const size = Math.ceil(chaos.held.length / chunks)
+  let finished = false
+  const done = (async () => {
+    while (chaos.held.length > 0) {
+      await produceRest(chaos, size)
+      if (chaos.held.length > 0) await new Promise((r) => setTimeout(r, paceMs))
+    }
+    finished = true
+  })()
+  return { done, finished: () => finished }
+}
+
+/**
+ * The engine runs `kills` times and is SIGKILLed after a random amount of progress each time,
+ * while the dataset streams in; replica `replica` is SIGKILLed during the first run, after some
+ * progress, and started again during the second (the first, with one kill), after progress made
+ * without it. Then the rest of the stream, a last run to the end, and the replica caught up,
+ * ready for `verifyChaos`. Expects `prepareChaos` to have held back the whole dataset (share 0).
  */
 export async function runClusterChaos(chaos: ChaosRun, opts: ClusterChaosOptions): Promise<void> {
   const { kills, replica } = opts
   const log = opts.log ?? (() => {})
-  const slice = Math.ceil(chaos.held.length / kills)
-  const next = random(opts.seed + 1)
-  const progress = (what: string) => waitForProgress(chaos, 1 + Math.floor((next() * slice) / 2), what)
+  const next = random(opts.seed + 1) // its own stream, so the kill points do not shift the dataset
+  const total = chaos.held.length
+  const source = stream(chaos, kills * 30, 400)
+  // Rows acknowledged only by the dead replica are out of sight until it is back, so progress is
+  // new rows; once the stream has ended there may be none left to see.
+  const progress = async (what: string) => {
+    const before = await bronzeRows(chaos)
+    const step = 1 + Math.floor((next() * total) / kills / 4)
+    await waitFor(
+      what,
+      async () => ({ rows: await bronzeRows(chaos), ended: source.finished() }),
+      (p) => p.rows >= before + step || p.ended,
+      { timeoutMs: 120_000, everyMs: 50 },
+    )
+  }
+  const at = async () =>
+    `${await bronzeRows(chaos)} bronze rows in sight, ${chaos.held.length} records still to produce`
   let down = false
   try {
     for (let kill = 1; kill <= kills; kill++) {
       const engine = startEngine(chaos)
       try {
+        await progress(`engine run ${kill} to progress`)
         if (kill === 1) {
-          await progress('engine run 1 to progress')
           await replica.kill()
           down = true
-          log(`chaos: ${replica.name} SIGKILLed`)
+          log(`chaos: ${replica.name} SIGKILLed at ${await at()}`)
         }
-        await produceRest(chaos, slice)
-        await progress(`engine run ${kill} to progress`)
         if (kill === Math.min(2, kills)) {
+          await progress(`engine run ${kill} to progress without ${replica.name}`)
           await replica.start()
           down = false
-          log(`chaos: ${replica.name} restarted`)
+          log(`chaos: ${replica.name} restarted at ${await at()}`)
         }
       } finally {
         engine.child.kill('SIGKILL')
       }
       const { signal } = await engine.exited
-      log(`chaos: kill ${kill}/${kills}: ${signal}`)
+      log(`chaos: kill ${kill}/${kills}: ${signal} at ${await at()}`)
     }
   } finally {
+    await source.done
     // A failed run leaves the stack as it found it.
     if (down) await replica.start()
   }
-  await produceRest(chaos)
   await finish(chaos)
-  await syncReplica(chaos, opts.replicaUrl)
+  await syncReplica(await chaos.ctx.clickhouse(), chaos.topology, opts.replicaUrl)
 }

@@ -14,7 +14,7 @@ import { CliContext } from '../../src/cli/context.ts'
 import { quietKnownWarnings } from '../../src/cli/main.ts'
 import { loadConfig } from '../../src/config/config.ts'
 import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
-import { clusterEnv, runClusterChaos, StackService } from './cluster.ts'
+import { clusterEnv, holdCluster, runClusterChaos, StackService } from './cluster.ts'
 import { random } from './dataset.ts'
 import { finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
@@ -46,7 +46,7 @@ try {
       seed,
     },
     cluster,
-    cluster ? 1 / (kills + 1) : 1,
+    cluster ? 0 : 1, // the cluster chaos streams the dataset in while it runs
   )
   const produced = Date.now()
   console.error(
@@ -54,7 +54,12 @@ try {
   )
   if (cluster) {
     const replicaUrl = clusterEndpointsFromEnv().clickhouseShards[0]![0]!
-    await runClusterChaos(run, { kills, seed, replica, replicaUrl, log: (l) => console.error(l) })
+    const release = await holdCluster()
+    try {
+      await runClusterChaos(run, { kills, seed, replica, replicaUrl, log: (l) => console.error(l) })
+    } finally {
+      release()
+    }
   } else {
     // Each kill lands after a random amount of progress: 1..(events / kills / 2) more bronze rows.
     const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset

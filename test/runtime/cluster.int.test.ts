@@ -3,7 +3,13 @@
 // the chaos runs it as separate OS processes and SIGKILLs one ClickHouse replica mid-run.
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { clusterEnv, runClusterChaos, StackService } from '../../scripts/chaos/cluster.ts'
+import {
+  clusterEnv,
+  holdCluster,
+  runClusterChaos,
+  StackService,
+  syncReplica,
+} from '../../scripts/chaos/cluster.ts'
 import { prepareChaos, verifyChaos } from '../../scripts/chaos/harness.ts'
 import { produceGenerated } from '../../src/cli/commands/produce.ts'
 import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
@@ -29,7 +35,8 @@ async function partitionsOn(url: string, table: string): Promise<number[]> {
 
 test('on the cluster, plain count() through the Distributed tables equals what was produced, each shard holding its partitions', {
   skip: clusterModeSkip,
-}, async () => {
+}, async (tc) => {
+  tc.after(await holdCluster())
   const t = isolated(orders)
   const topic = t.definition.source.topics[0]!
   await createTopic(config, topic, 4)
@@ -51,13 +58,13 @@ test('on the cluster, plain count() through the Distributed tables equals what w
   } finally {
     await engine.stop()
   }
+  // Every replica has fetched every block, so any read sees all of them.
+  for (const url of servers.flat()) await syncReplica(ch, t, url)
   assert.equal(await count(ch, t.tables.silver!, '1', false), summary.valid)
   // Shard s holds partitions p with p mod 2 = s, on both of its replicas.
   for (const [shard, replicas] of servers.entries()) {
-    for (const url of replicas) {
-      await sql(url, `SYSTEM SYNC REPLICA ${t.tables.bronze}_local`)
+    for (const url of replicas)
       assert.deepEqual(await partitionsOn(url, t.tables.bronze!), [shard, shard + 2], `${url}`)
-    }
   }
   // Users query by the topology's names, on any server: the tables and gold views are on all.
   const [windows] = t.tables.gold
@@ -74,7 +81,8 @@ test('on the cluster, plain count() through the Distributed tables equals what w
 
 test('a new column reaches the local and the Distributed table on every server', {
   skip: clusterModeSkip,
-}, async () => {
+}, async (tc) => {
+  tc.after(await holdCluster())
   const ch = await ctx.clickhouse()
   const name = uniqueName('evolve')
   const cluster = config.clickhouse.cluster!
@@ -102,7 +110,12 @@ test('a new column reaches the local and the Distributed table on every server',
           ),
         (n) => Number(n) === 2,
       )
-      assert.equal((await sql(url, `SELECT b FROM ${name} WHERE a = 'x'`)).trim(), '7', url)
+      // A read picks either replica of shard 2, which may not have fetched the block yet.
+      await waitFor(
+        `the new column's value through ${url}`,
+        async () => (await sql(url, `SELECT b FROM ${name} WHERE a = 'x'`)).trim(),
+        (b) => b === '7',
+      )
     }
   } finally {
     await ch.command(`DROP TABLE IF EXISTS ${name} ON CLUSTER ${cluster}`)
@@ -112,13 +125,14 @@ test('a new column reaches the local and the Distributed table on every server',
 
 test('cluster chaos: the engine SIGKILLed twice and a ClickHouse replica SIGKILLed and restarted mid-run; plain counts exact', {
   skip: clusterModeSkip,
-}, async () => {
+}, async (tc) => {
+  tc.after(await holdCluster())
   const kills = 2
   const run = await prepareChaos(
     ctx,
-    { events: 8000, partitions: 4, duplicateRatio: 0.02, invalidRatio: 0.01, seed: 21 },
+    { events: 15_000, partitions: 4, duplicateRatio: 0.02, invalidRatio: 0.01, seed: 21 },
     env,
-    1 / (kills + 1),
+    0,
   )
   const replica = new StackService('ch-s1r1')
   await runClusterChaos(run, { kills, seed: 21, replica, replicaUrl: servers[0]![0]! })

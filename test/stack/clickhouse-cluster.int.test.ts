@@ -3,7 +3,7 @@
 // replica and restarts it with scripts/stack/service.sh, as the cluster chaos does.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { StackService } from '../../scripts/chaos/cluster.ts'
+import { holdCluster, StackService } from '../../scripts/chaos/cluster.ts'
 import { clusterEndpointsFromEnv, STACK_CLUSTER } from '../../src/config/endpoints.ts'
 import { count, sql } from '../support/clickhouse-http.ts'
 import { clusterModeSkip, uniqueName, until } from '../support/stack.ts'
@@ -13,6 +13,7 @@ const s1r1Service = new StackService('ch-s1r1')
 test('ClickHouse cluster: ON CLUSTER DDL, replication, dedup across replicas, Distributed reads through a SIGKILLed replica', {
   skip: clusterModeSkip,
 }, async (t) => {
+  const release = await holdCluster()
   const [[s1r1, s1r2], [s2r1, s2r2]] = clusterEndpointsFromEnv().clickhouseShards as [
     [string, string],
     [string, string],
@@ -23,9 +24,13 @@ test('ClickHouse cluster: ON CLUSTER DDL, replication, dedup across replicas, Di
   const local = `${table}_local`
   let killed = false
   t.after(async () => {
-    if (killed) await s1r1Service.start() // back up if the test failed while it was down
-    await sql(s1r1, `DROP TABLE IF EXISTS ${table} ON CLUSTER ${cluster}`)
-    await sql(s1r1, `DROP TABLE IF EXISTS ${local} ON CLUSTER ${cluster}`)
+    try {
+      if (killed) await s1r1Service.start() // back up if the test failed while it was down
+      await sql(s1r1, `DROP TABLE IF EXISTS ${table} ON CLUSTER ${cluster}`)
+      await sql(s1r1, `DROP TABLE IF EXISTS ${local} ON CLUSTER ${cluster}`)
+    } finally {
+      release()
+    }
   })
 
   await t.test(

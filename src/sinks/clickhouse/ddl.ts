@@ -198,11 +198,18 @@ export function createTableSql(
   ]
   if (spec.partitionBy) lines.push(`PARTITION BY ${spec.partitionBy}`)
   lines.push(`ORDER BY (${spec.orderBy.map(quoteIdent).join(', ')})`)
+  const settings: string[] = []
   if (spec.dedupWindow !== undefined && f.replicated) {
-    lines.push(`SETTINGS replicated_deduplication_window = ${spec.dedupWindow}`)
+    settings.push(`replicated_deduplication_window = ${spec.dedupWindow}`)
   } else if (spec.dedupWindow !== undefined && f.nonReplicatedDedupWindow) {
-    lines.push(`SETTINGS non_replicated_deduplication_window = ${spec.dedupWindow}`)
+    settings.push(`non_replicated_deduplication_window = ${spec.dedupWindow}`)
   }
+  // A replica SIGKILLed between writing a part and committing it to ZooKeeper finds the part
+  // unexpected on restart, and 18.16 refuses to start when such parts exceed this share of the
+  // table's rows: a small table's one block is all of it. The block was never acknowledged (its
+  // insert is retried or replayed), so detaching it is right, whatever the share.
+  if (cluster !== undefined) settings.push('replicated_max_ratio_of_wrong_parts = 1')
+  if (settings.length > 0) lines.push(`SETTINGS ${settings.join(', ')}`)
   return lines.join('\n')
 }
 

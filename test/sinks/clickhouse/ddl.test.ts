@@ -118,8 +118,20 @@ describe('on a cluster', () => {
       sql,
       /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/db1\.bronze_o_local', '\{replica\}'\)/,
     )
-    assert.match(sql, /SETTINGS replicated_deduplication_window = 1000$/)
+    assert.match(
+      sql,
+      /SETTINGS replicated_deduplication_window = 1000, replicated_max_ratio_of_wrong_parts = 1$/,
+    )
     assert.throws(() => createTableSql(bronze, v18, 'db1', 'tc'), /cannot replicate/)
+  })
+
+  it('a replica SIGKILLed mid-insert starts again: a part it wrote but never committed is detached, not fatal', () => {
+    // 18.16 refuses to start a replica whose uncommitted parts exceed this share of its rows; a
+    // small table's one unacknowledged block is all of it.
+    assert.match(
+      createTableSql(processingLogTable(v18), v18Replicated, 'db1', 'tc'),
+      /\nSETTINGS replicated_max_ratio_of_wrong_parts = 1$/,
+    )
   })
 
   it('creates <name> as a Distributed table over the local ones, sharded by input partition', () => {
