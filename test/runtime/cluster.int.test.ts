@@ -12,6 +12,7 @@ import {
 } from '../../scripts/chaos/cluster.ts'
 import { prepareChaos, verifyChaos } from '../../scripts/chaos/harness.ts'
 import { produceGenerated } from '../../src/cli/commands/produce.ts'
+import { createClusterClickHouse } from '../../src/clickhouse/cluster.ts'
 import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
 import { Engine } from '../../src/runtime/engine.ts'
 import { ensureTable } from '../../src/sinks/clickhouse/ensure-table.ts'
@@ -145,4 +146,30 @@ test('cluster chaos: the engine SIGKILLed twice and a ClickHouse replica SIGKILL
   for (const x of s.plain.tables) assert.equal(x.count, x.distinct, x.table)
   assert.equal(s.bronze.actual, s.produced)
   assert.ok(s.goldWindows.expected > 10 && s.goldSessions.expected > 10, 'the dataset exercises both golds')
+})
+
+test('start-up refuses a cluster the servers do not know, or a shard list that is not the cluster', {
+  skip: clusterModeSkip,
+}, async () => {
+  const cluster = config.clickhouse.cluster!
+  const check = async (name: string, shards: string[][]) => {
+    const ch = createClusterClickHouse(name, shards)
+    try {
+      return await ch.features().then(
+        () => 'accepted',
+        (err: Error) => err.message,
+      )
+    } finally {
+      await ch.close()
+    }
+  }
+  assert.equal(await check(cluster, servers), 'accepted')
+  assert.match(
+    await check('nope', servers),
+    /configuration clickhouse.cluster: "nope" is not a cluster of the servers at .* Fix: name one of their clusters \(.*tributary_cluster/,
+  )
+  assert.match(
+    await check(cluster, [servers.flat()]),
+    /configuration clickhouse.shards: lists 1 shards, but cluster tributary_cluster has 2. Fix: list the replicas of each of its 2 shards/,
+  )
 })
