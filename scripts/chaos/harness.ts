@@ -88,8 +88,9 @@ export async function prepareChaos(
   return { ctx, topology, dir: topologyDir('orders', name), data, env, held: messages.slice(now) }
 }
 
-export async function produceRest(run: ChaosRun): Promise<void> {
-  await sendAll(run.ctx, run.topology.name, run.held.splice(0))
+/** Produces the held messages, or the next `count` of them. */
+export async function produceRest(run: ChaosRun, count = run.held.length): Promise<void> {
+  await sendAll(run.ctx, run.topology.name, run.held.splice(0, count))
 }
 
 export function startEngine(

@@ -3,11 +3,18 @@
  * at random moments and restarted each time, then checked against the ground truth. Prints a JSON
  * summary and exits non-zero unless nothing was lost, duplicated or wrong.
  *
- *   npm run chaos -- [--events 100000] [--kills 5] [--partitions 6] [--seed N]
+ *   npm run chaos -- [--events 100000] [--kills 5] [--partitions 6] [--seed N] [--cluster]
+ *
+ * `--cluster` (the stack up with `--cluster`): the engine writes to ClickHouse cluster
+ * tributary_cluster, and replica ch-s1r1 is SIGKILLed during the first engine run and started
+ * again during the second (or the same one, with a single kill).
  */
 import { parseArgs } from 'node:util'
 import { CliContext } from '../../src/cli/context.ts'
 import { quietKnownWarnings } from '../../src/cli/main.ts'
+import { loadConfig } from '../../src/config/config.ts'
+import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
+import { clusterEnv, holdCluster, runClusterChaos, StackService } from './cluster.ts'
 import { random } from './dataset.ts'
 import { finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
@@ -18,36 +25,57 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '5' },
     partitions: { type: 'string', default: '6' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+    cluster: { type: 'boolean', default: false },
   },
 })
+const cluster = values.cluster ? clusterEnv() : undefined
+const replica = new StackService('ch-s1r1')
 const events = Number(values.events)
 const kills = Number(values.kills)
 const seed = Number(values.seed)
 const started = Date.now()
-const ctx = new CliContext()
+const ctx = new CliContext(loadConfig({ env: { ...process.env, ...cluster } }))
 try {
-  const run = await prepareChaos(ctx, {
-    events,
-    partitions: Number(values.partitions),
-    duplicateRatio: 0.02,
-    invalidRatio: 0.01,
-    seed,
-  })
+  const run = await prepareChaos(
+    ctx,
+    {
+      events,
+      partitions: Number(values.partitions),
+      duplicateRatio: 0.02,
+      invalidRatio: 0.01,
+      seed,
+    },
+    cluster,
+    cluster ? 0 : 1, // the cluster chaos streams the dataset in while it runs
+  )
   const produced = Date.now()
-  console.error(`chaos: produced ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`)
-  // Each kill lands after a random amount of progress: 1..(events / kills / 2) more bronze rows.
-  const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset
-  for (let kill = 1; kill <= kills; kill++) {
-    const engine = startEngine(run)
-    await waitForProgress(run, Math.floor(next() * (events / kills / 2)), `engine run ${kill} to progress`)
-    engine.child.kill('SIGKILL')
-    const { signal } = await engine.exited
-    console.error(`chaos: kill ${kill}/${kills}: ${signal}`)
+  console.error(
+    `chaos: produced ${run.data.messages.length - run.held.length} messages to ${run.topology.name} (seed ${seed})`,
+  )
+  if (cluster) {
+    const replicaUrl = clusterEndpointsFromEnv().clickhouseShards[0]![0]!
+    const release = await holdCluster()
+    try {
+      await runClusterChaos(run, { kills, seed, replica, replicaUrl, log: (l) => console.error(l) })
+    } finally {
+      release()
+    }
+  } else {
+    // Each kill lands after a random amount of progress: 1..(events / kills / 2) more bronze rows.
+    const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset
+    for (let kill = 1; kill <= kills; kill++) {
+      const engine = startEngine(run)
+      await waitForProgress(run, Math.floor(next() * (events / kills / 2)), `engine run ${kill} to progress`)
+      engine.child.kill('SIGKILL')
+      const { signal } = await engine.exited
+      console.error(`chaos: kill ${kill}/${kills}: ${signal}`)
+    }
+    await finish(run)
   }
-  await finish(run)
   const summary = {
     ...(await verifyChaos(run, seed)),
     kills,
+    ...(cluster ? { cluster: cluster.TRIBUTARY_CLICKHOUSE_SHARDS, replicaKilled: replica.name } : {}),
     produceSeconds: (produced - started) / 1000,
     runSeconds: (Date.now() - produced) / 1000,
   }

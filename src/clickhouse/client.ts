@@ -21,8 +21,15 @@ export interface ClickHouse {
    * Pre-encoded rows (JSONEachRow unless `format` says otherwise): the fast path, no per-row work
    * here. `token` names the block: an engine with `insert_deduplication_token` drops a second
    * insert carrying it; elsewhere identical blocks are dropped by their hash (see `Features`).
+   * `partition` is the input partition the block belongs to: on a cluster it picks the shard.
    */
-  insertRaw(table: string, body: InsertBody, format?: InsertFormat, token?: string): Promise<void>
+  insertRaw(
+    table: string,
+    body: InsertBody,
+    format?: InsertFormat,
+    token?: string,
+    partition?: number,
+  ): Promise<void>
   /** The result of `sql` rendered in `format` (JSON, CSV, Parquet, PrettyCompact, ...), as produced. */
   stream(sql: string, format: string): AsyncIterable<Uint8Array>
   ping(): Promise<boolean>

@@ -34,6 +34,17 @@ export interface TributaryConfig {
      * FINAL (eventually, as merges collapse replays).
      */
     readonly exactness: 'insert' | 'final'
+    /**
+     * A ClickHouse cluster (`system.clusters`) to write to: every table is then a Replicated
+     * `<name>_local` on each shard plus a Distributed `<name>` over them. Requires `shards`.
+     */
+    readonly cluster?: string
+    /**
+     * The cluster's replicas by shard, as HTTP URLs: an input partition's blocks go to shard
+     * `partition mod shards.length`, on the first of its replicas that answers. Statements and
+     * reads go to any replica (`url` is then not used).
+     */
+    readonly shards?: readonly (readonly string[])[]
   }
   readonly redis: { readonly url: string; readonly password?: string }
   readonly metrics: { readonly port: number; readonly host: string }
@@ -94,6 +105,17 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     kind: 'string',
     fix: "'insert' (exact with plain queries; needs Replicated tables or a modern server) or 'final' (exact only under FINAL)",
     check: (v: string) => v === 'insert' || v === 'final',
+  },
+  'clickhouse.cluster': {
+    kind: 'string',
+    fix: 'a cluster name from system.clusters, e.g. tributary_cluster (empty: no cluster)',
+    check: (v: string) => v === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
+  },
+  'clickhouse.shards': {
+    kind: 'string',
+    fix: "the cluster's replica URLs, shards separated by ';' and replicas by ',', e.g. http://a:8123,http://b:8123;http://c:8123,http://d:8123 (empty: no cluster)",
+    check: (v: string) =>
+      v === '' || parseShards(v).every((s) => s.length > 0 && s.every((u) => /^https?:\/\//.test(u))),
   },
   'redis.url': { kind: 'string', fix: 'redis://host:6379', check: (v: string) => /^rediss?:\/\//.test(v) },
   'metrics.port': {
@@ -176,6 +198,8 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'clickhouse.database': 'default',
     'clickhouse.username': 'default',
     'clickhouse.exactness': 'insert',
+    'clickhouse.cluster': '',
+    'clickhouse.shards': '',
     'redis.url': e.redisUrl,
     'metrics.port': e.metricsPort,
     'metrics.host': '127.0.0.1',
@@ -324,7 +348,23 @@ export function loadConfig(options: LoadOptions = {}): TributaryConfig {
     )
   }
 
+  const cluster = flat['clickhouse.cluster'] as string
+  const shards = flat['clickhouse.shards'] as string
+  if ((cluster === '') !== (shards === '')) {
+    throw new ConfigError(
+      cluster === '' ? 'clickhouse.cluster' : 'clickhouse.shards',
+      cluster === '' ? 'is required with clickhouse.shards' : 'is required with clickhouse.cluster',
+      cluster === ''
+        ? `set ${envName('clickhouse.cluster')} to the name of the cluster the shards form, or unset ${envName('clickhouse.shards')}`
+        : `set ${envName('clickhouse.shards')} to the cluster's replica URLs (${FIELDS['clickhouse.shards']!.fix}), or unset ${envName('clickhouse.cluster')}`,
+    )
+  }
+
   const cfg = unflatten(flat) as Record<string, Record<string, unknown>>
+  if (cluster === '') {
+    delete cfg.clickhouse!.cluster
+    delete cfg.clickhouse!.shards
+  } else cfg.clickhouse!.shards = parseShards(shards)
   const mechanism = env.TRIBUTARY_KAFKA_SASL_MECHANISM
   if (mechanism !== undefined) {
     if (!['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
@@ -352,6 +392,16 @@ export function loadConfig(options: LoadOptions = {}): TributaryConfig {
   cfg.clickhouse!.password = env.TRIBUTARY_CLICKHOUSE_PASSWORD ?? ''
   if (env.TRIBUTARY_REDIS_PASSWORD) cfg.redis!.password = env.TRIBUTARY_REDIS_PASSWORD
   return { environment, ...cfg } as unknown as TributaryConfig
+}
+
+/** `a,b;c,d` -> [[a, b], [c, d]]: shards separated by `;`, a shard's replicas by `,`. */
+function parseShards(v: string): string[][] {
+  return v.split(';').map((shard) =>
+    shard
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
 }
 
 /**

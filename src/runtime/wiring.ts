@@ -21,8 +21,8 @@ import {
   quarantineTable,
   silverTable,
 } from '../sinks/clickhouse/ddl.ts'
-import { ensureTable } from '../sinks/clickhouse/ensure-table.ts'
-import { goldLine, goldPartialsTable, goldViewSql } from '../sinks/clickhouse/gold.ts'
+import { ensureTable, ensureView } from '../sinks/clickhouse/ensure-table.ts'
+import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../sinks/clickhouse/gold.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
 import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
@@ -70,12 +70,13 @@ export async function ensureTables(
   ]
   const layers = new Map<string, Layer>()
   for (const [spec, layer] of specs) {
-    const res = await ensureTable(clickhouse, spec)
+    const res = await ensureTable(clickhouse, spec, config.clickhouse.cluster)
     layers.set(spec.name, layer)
     log.info({ table: spec.name, ...res }, 'table ready')
   }
-  await ensureTable(clickhouse, processingLogTable(features))
-  for (const g of def.gold ?? []) await clickhouse.command(goldViewSql(g, features))
+  await ensureTable(clickhouse, processingLogTable(features), config.clickhouse.cluster)
+  for (const g of def.gold ?? [])
+    await ensureView(clickhouse, goldViewName(g), goldViewSql(g, features, config.clickhouse.cluster))
   return layers
 }
 

@@ -12,9 +12,16 @@ import type { Block, EpochBlocks, FlushResult, Sink } from './sink.ts'
 export interface RowWriter {
   /**
    * `token` identifies the block (table, input partition, epoch, offsets): a target that has seen
-   * it drops the insert, so a replayed epoch lands once.
+   * it drops the insert, so a replayed epoch lands once. `partition` is the block's input partition.
    */
-  insertRaw(table: string, body: InsertBody, rows: number, format: InsertFormat, token: string): Promise<void>
+  insertRaw(
+    table: string,
+    body: InsertBody,
+    rows: number,
+    format: InsertFormat,
+    token: string,
+    partition: number,
+  ): Promise<void>
 }
 
 /** How a sink's items become rows: the body's format, and how one item is written into it. */
@@ -153,7 +160,7 @@ export class TableSink<T> implements Sink<T> {
     const { table, writer, encoder, onRefused, source } = this.opts
     const { n } = b
     try {
-      await writer.insertRaw(table, b.body, n, encoder.format, b.token)
+      await writer.insertRaw(table, b.body, n, encoder.format, b.token, b.tp.partition)
       return 0
     } catch (err) {
       if (!onRefused || !isRowDataRefusal(err)) throw err
@@ -165,6 +172,7 @@ export class TableSink<T> implements Sink<T> {
         rows,
         encoder.format,
         rows === n ? b.token : `${b.token}:r${from}+${rows}`,
+        b.tp.partition,
       ),
     )
     if (refused.length === 0) return 0

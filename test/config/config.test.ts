@@ -82,3 +82,39 @@ test('credentials in a URL from a file are refused naming the field and the fix;
   assert.doesNotMatch(printed, /redis-pw|ch-pw|reg-pw/)
   assert.match(printed, /http:\/\/\*\*\*@127\.0\.0\.1:8123/)
 })
+
+test('a ClickHouse cluster: a name and its shards, both or neither, each named when wrong', () => {
+  const env = {
+    TRIBUTARY_CLICKHOUSE_CLUSTER: 'tributary_cluster',
+    TRIBUTARY_CLICKHOUSE_SHARDS: 'http://a:8123, http://b:8123;http://c:8123,http://d:8123',
+  }
+  const cfg = loadConfig({ dir, env })
+  assert.equal(cfg.clickhouse.cluster, 'tributary_cluster')
+  assert.deepEqual(cfg.clickhouse.shards, [
+    ['http://a:8123', 'http://b:8123'],
+    ['http://c:8123', 'http://d:8123'],
+  ])
+  const plain = loadConfig({ dir, env: {} })
+  assert.equal(plain.clickhouse.cluster, undefined)
+  assert.equal(plain.clickhouse.shards, undefined)
+  assert.throws(
+    () => loadConfig({ dir, env: { TRIBUTARY_CLICKHOUSE_CLUSTER: 'c' } }),
+    /configuration clickhouse.shards: is required with clickhouse.cluster. Fix: set TRIBUTARY_CLICKHOUSE_SHARDS/,
+  )
+  assert.throws(
+    () => loadConfig({ dir, env: { TRIBUTARY_CLICKHOUSE_SHARDS: 'http://a:8123' } }),
+    /configuration clickhouse.cluster: is required with clickhouse.shards. Fix: set TRIBUTARY_CLICKHOUSE_CLUSTER/,
+  )
+  assert.throws(
+    () => loadConfig({ dir, env: { ...env, TRIBUTARY_CLICKHOUSE_SHARDS: 'http://a:8123;;http://c:8123' } }),
+    /configuration clickhouse.shards: .* is not valid. Fix: the cluster's replica URLs, shards separated by ';'/,
+  )
+  assert.throws(
+    () => loadConfig({ dir, env: { ...env, TRIBUTARY_CLICKHOUSE_SHARDS: 'a:8123' } }),
+    /clickhouse.shards/,
+  )
+  assert.throws(
+    () => loadConfig({ dir, env: { ...env, TRIBUTARY_CLICKHOUSE_CLUSTER: 'my-cluster' } }),
+    /configuration clickhouse.cluster: "my-cluster" is not valid/,
+  )
+})

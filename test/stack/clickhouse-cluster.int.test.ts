@@ -2,43 +2,18 @@
 // 2 replicas (ch-s1r1 ch-s1r2 ch-s2r1 ch-s2r2) sharing the stack's ZooKeeper. The test SIGKILLs one
 // replica and restarts it with scripts/stack/service.sh, as the cluster chaos does.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
+import { holdCluster, StackService } from '../../scripts/chaos/cluster.ts'
 import { clusterEndpointsFromEnv, STACK_CLUSTER } from '../../src/config/endpoints.ts'
 import { count, sql } from '../support/clickhouse-http.ts'
 import { clusterModeSkip, uniqueName, until } from '../support/stack.ts'
 
-const run = promisify(execFile)
-const repo = path.resolve(import.meta.dirname, '../..')
-const stackDir = process.env.TRIBUTARY_STACK_DIR ?? path.join(repo, '.stack')
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** SIGKILLs the server the stack started as `service` and waits until it is gone. */
-async function sigkill(service: string): Promise<void> {
-  const pid = Number(readFileSync(path.join(stackDir, 'run', `${service}.pid`), 'utf8').split(' ')[0])
-  assert.ok(pid > 0 && alive(pid), `${service} runs (pid ${pid})`)
-  process.kill(pid, 'SIGKILL')
-  await until(`${service} (pid ${pid}) to exit`, async () => (alive(pid) ? undefined : true))
-}
-
-async function startService(service: string): Promise<void> {
-  await run('bash', [path.join(repo, 'scripts/stack/service.sh'), 'start', service])
-}
+const s1r1Service = new StackService('ch-s1r1')
 
 test('ClickHouse cluster: ON CLUSTER DDL, replication, dedup across replicas, Distributed reads through a SIGKILLed replica', {
   skip: clusterModeSkip,
 }, async (t) => {
+  const release = await holdCluster()
   const [[s1r1, s1r2], [s2r1, s2r2]] = clusterEndpointsFromEnv().clickhouseShards as [
     [string, string],
     [string, string],
@@ -49,9 +24,13 @@ test('ClickHouse cluster: ON CLUSTER DDL, replication, dedup across replicas, Di
   const local = `${table}_local`
   let killed = false
   t.after(async () => {
-    if (killed) await startService('ch-s1r1') // back up if the test failed while it was down
-    await sql(s1r1, `DROP TABLE IF EXISTS ${table} ON CLUSTER ${cluster}`)
-    await sql(s1r1, `DROP TABLE IF EXISTS ${local} ON CLUSTER ${cluster}`)
+    try {
+      if (killed) await s1r1Service.start() // back up if the test failed while it was down
+      await sql(s1r1, `DROP TABLE IF EXISTS ${table} ON CLUSTER ${cluster}`)
+      await sql(s1r1, `DROP TABLE IF EXISTS ${local} ON CLUSTER ${cluster}`)
+    } finally {
+      release()
+    }
   })
 
   await t.test(
@@ -122,7 +101,7 @@ test('ClickHouse cluster: ON CLUSTER DDL, replication, dedup across replicas, Di
   await t.test(
     'with replica 1 of shard 1 SIGKILLed, Distributed reads still answer; restarted, it catches up',
     async () => {
-      await sigkill('ch-s1r1')
+      await s1r1Service.kill()
       killed = true
       // Each read picks a replica per shard at random: several reads cover the dead one being picked.
       for (let i = 0; i < 10; i++) {
@@ -131,7 +110,7 @@ test('ClickHouse cluster: ON CLUSTER DDL, replication, dedup across replicas, Di
       await sql(s1r2, `INSERT INTO ${local} VALUES (20, 'late'), (21, 'later')`)
       assert.equal(await count(s1r2, `SELECT count() FROM ${local}`), 5)
 
-      await startService('ch-s1r1')
+      await s1r1Service.start()
 
       killed = false
       await until(

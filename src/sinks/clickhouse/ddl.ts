@@ -5,8 +5,9 @@
  * FINAL, which is what makes the pipeline effectively-once.
  */
 
+import { localTableName } from '../../clickhouse/cluster.ts'
 import type { Features } from '../../clickhouse/features.ts'
-import { assertPlainName, quoteIdent, quoteTable } from '../../clickhouse/identifiers.ts'
+import { assertPlainName, quoteIdent, quoteString, quoteTable } from '../../clickhouse/identifiers.ts'
 import type { RecordSchema } from '../../schema/types.ts'
 import { tableNames } from '../../topology/table-names.ts'
 import { type Column, readableTime, schemaColumns, timestampType } from './types.ts'
@@ -194,26 +195,71 @@ export function goldTable(
 /**
  * Where the server replicates, every table is Replicated: ClickHouse then drops a block identical
  * to one inserted before (also through another replica), which is what makes a replayed epoch
- * land once on 18.16. The replica path names the table, so each table has its own.
+ * land once on 18.16. The replica path names the table, so each table has its own. On a cluster
+ * the table is `<name>_local` on every server (`ON CLUSTER`), each shard replicating its own
+ * path, and `distributedTableSql` makes `<name>` over them.
  */
 export function createTableSql(
   spec: TableSpec,
   f: Pick<Features, 'nonReplicatedDedupWindow' | 'replicated'>,
   database = 'default',
+  cluster?: string,
 ): string {
-  const columns = spec.columns.map((c) => `  ${columnSql(c)}`).join(',\n')
+  if (cluster !== undefined && !f.replicated)
+    throw new TypeError(
+      `table ${spec.name} on cluster ${cluster}: the server has no ZooKeeper or no shard/replica macros, so it cannot replicate`,
+    )
+  const table = cluster === undefined ? spec : { ...spec, name: localTableName(spec.name) }
   const lines = [
-    `CREATE TABLE IF NOT EXISTS ${quoteTable(spec.name)} (\n${columns}\n)`,
-    `ENGINE = ${f.replicated ? replicatedEngine(spec, database) : spec.engine}`,
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(table.name)}${onCluster(cluster)} (\n${columnList(spec)}\n)`,
+    `ENGINE = ${f.replicated ? replicatedEngine(table, database) : spec.engine}`,
   ]
   if (spec.partitionBy) lines.push(`PARTITION BY ${spec.partitionBy}`)
   lines.push(`ORDER BY (${spec.orderBy.map(quoteIdent).join(', ')})`)
+  const settings: string[] = []
   if (spec.dedupWindow !== undefined && f.replicated) {
-    lines.push(`SETTINGS replicated_deduplication_window = ${spec.dedupWindow}`)
+    settings.push(`replicated_deduplication_window = ${spec.dedupWindow}`)
   } else if (spec.dedupWindow !== undefined && f.nonReplicatedDedupWindow) {
-    lines.push(`SETTINGS non_replicated_deduplication_window = ${spec.dedupWindow}`)
+    settings.push(`non_replicated_deduplication_window = ${spec.dedupWindow}`)
   }
+  // A replica SIGKILLed between writing a part and committing it to ZooKeeper finds the part
+  // unexpected on restart, and 18.16 refuses to start when such parts exceed this share of the
+  // table's rows: a small table's one block is all of it. The block was never acknowledged (its
+  // insert is retried or replayed), so detaching it is right, whatever the share.
+  if (cluster !== undefined) settings.push('replicated_max_ratio_of_wrong_parts = 1')
+  if (settings.length > 0) lines.push(`SETTINGS ${settings.join(', ')}`)
   return lines.join('\n')
+}
+
+/**
+ * What users query on a cluster: `<name>`, reading every shard's `<name>_local` (one replica per
+ * shard). Its sharding key is the input partition, as the writers route (partition mod shards),
+ * so a row inserted through it would land where the engine puts its block.
+ */
+export function distributedTableSql(spec: TableSpec, cluster: string, database = 'default'): string {
+  const key = spec.columns.some((c) => c.name === '_partition') ? quoteIdent('_partition') : 'rand()'
+  const args = [cluster, database, localTableName(spec.name)].map(quoteString)
+  return [
+    `CREATE TABLE IF NOT EXISTS ${quoteTable(spec.name)}${onCluster(cluster)} (\n${columnList(spec)}\n)`,
+    `ENGINE = Distributed(${args.join(', ')}, ${key})`,
+  ].join('\n')
+}
+
+export function dropTableSql(name: string, cluster?: string): string {
+  return `DROP TABLE IF EXISTS ${quoteTable(name)}${onCluster(cluster)}`
+}
+
+export function addColumnSql(table: string, column: Column, cluster?: string): string {
+  return `ALTER TABLE ${quoteTable(table)}${onCluster(cluster)} ADD COLUMN ${columnSql(column)}`
+}
+
+/** ` ON CLUSTER <name>`: the statement runs on every server of the cluster, now or when it is back. */
+export function onCluster(cluster: string | undefined): string {
+  return cluster === undefined ? '' : ` ON CLUSTER ${quoteIdent(assertPlainName('cluster', cluster))}`
+}
+
+function columnList(spec: TableSpec): string {
+  return spec.columns.map((c) => `  ${columnSql(c)}`).join(',\n')
 }
 
 /** `ReplacingMergeTree(_version)` -> `ReplicatedReplacingMergeTree('<path>', '{replica}', _version)`. */

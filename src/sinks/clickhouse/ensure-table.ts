@@ -4,9 +4,17 @@
  * rewriting stored data is a decision for a person, so it stops start-up with the fix spelled out.
  */
 import type { ClickHouse } from '../../clickhouse/client.ts'
+import { localTableName } from '../../clickhouse/cluster.ts'
 import { ClickHouseError } from '../../clickhouse/errors.ts'
 import { quoteIdent, quoteString, quoteTable } from '../../clickhouse/identifiers.ts'
-import { columnSql, createTableSql, type TableSpec } from './ddl.ts'
+import {
+  addColumnSql,
+  createTableSql,
+  distributedTableSql,
+  dropTableSql,
+  onCluster,
+  type TableSpec,
+} from './ddl.ts'
 import type { Column } from './types.ts'
 
 export interface EnsureResult {
@@ -14,22 +22,48 @@ export interface EnsureResult {
   readonly added: readonly string[]
 }
 
-export async function ensureTable(ch: ClickHouse, spec: TableSpec): Promise<EnsureResult> {
+/**
+ * On a cluster (`cluster` set) the rows live in `<name>_local` on every shard and `<name>` is the
+ * Distributed table over them: both are created and evolved `ON CLUSTER`, so a server that is down
+ * applies the change from the DDL queue when it is back. Only the local table's columns are checked
+ * against the spec; the Distributed one mirrors them.
+ */
+export async function ensureTable(ch: ClickHouse, spec: TableSpec, cluster?: string): Promise<EnsureResult> {
   const f = await ch.features()
-  const before = await existingColumns(ch, spec.name)
-  if (before.size === 0) await ch.command(createTableSql(spec, f, await currentDatabase(ch)))
-  const existing = before.size === 0 ? await existingColumns(ch, spec.name) : before
+  const database = await currentDatabase(ch)
+  const table = cluster === undefined ? spec.name : localTableName(spec.name)
+  const result = await ensureColumns(
+    ch,
+    table,
+    spec.columns,
+    createTableSql(spec, f, database, cluster),
+    cluster,
+  )
+  if (cluster !== undefined) await ensureDistributed(ch, spec, cluster, database)
+  return result
+}
+
+async function ensureColumns(
+  ch: ClickHouse,
+  table: string,
+  columns: readonly Column[],
+  createSql: string,
+  cluster: string | undefined,
+): Promise<EnsureResult> {
+  const before = await existingColumns(ch, table)
+  if (before.size === 0) await ch.command(createSql)
+  const existing = before.size === 0 ? await existingColumns(ch, table) : before
   const added: string[] = []
-  for (const col of spec.columns) {
+  for (const col of columns) {
     const type = existing.get(col.name)
     if (type === undefined) {
-      await addColumn(ch, spec.name, col)
+      await addColumn(ch, table, col, cluster)
       added.push(col.name)
     } else if (!sameType(type, col.type)) {
       throw new ClickHouseError(
         'CLICKHOUSE_SCHEMA_CONFLICT',
-        `table ${spec.name} column ${col.name} is ${type} but the schema now needs ${col.type}. ` +
-          `Fix: if every stored value converts, run ALTER TABLE ${quoteTable(spec.name)} MODIFY COLUMN ` +
+        `table ${table} column ${col.name} is ${type} but the schema now needs ${col.type}. ` +
+          `Fix: if every stored value converts, run ALTER TABLE ${quoteTable(table)}${onCluster(cluster)} MODIFY COLUMN ` +
           `${quoteIdent(col.name)} ${col.type}; otherwise keep the old field and add a new one under a new name ` +
           '(or write to a new entity/table).',
         { retriable: false },
@@ -39,14 +73,42 @@ export async function ensureTable(ch: ClickHouse, spec: TableSpec): Promise<Ensu
   return { created: before.size === 0, added }
 }
 
-async function addColumn(ch: ClickHouse, table: string, col: Column): Promise<void> {
+/**
+ * 18.16 refuses `ALTER ... ON CLUSTER` of a table that is not Replicated on a cluster whose shards
+ * replicate internally, so a Distributed table missing a column is dropped and created again: it
+ * holds no rows (the engine inserts into the local tables), only the structure to read them by.
+ */
+async function ensureDistributed(ch: ClickHouse, spec: TableSpec, cluster: string, database: string) {
+  const existing = await existingColumns(ch, spec.name)
+  if (existing.size > 0 && spec.columns.every((c) => existing.has(c.name))) return
+  if (existing.size > 0) await ch.command(dropTableSql(spec.name, cluster))
+  await ch.command(distributedTableSql(spec, cluster, database))
+}
+
+async function addColumn(
+  ch: ClickHouse,
+  table: string,
+  col: Column,
+  cluster: string | undefined,
+): Promise<void> {
   try {
-    await ch.command(`ALTER TABLE ${quoteTable(table)} ADD COLUMN ${columnSql(col)}`)
+    await ch.command(addColumnSql(table, col, cluster))
   } catch (err) {
     // Two writers starting together both see the column missing; the loser's ADD fails, harmlessly.
     const now = await existingColumns(ch, table)
     if (now.get(col.name) === undefined || !sameType(now.get(col.name)!, col.type)) throw err
   }
+}
+
+/**
+ * A view is created once (a changed declaration needs a new name); skipping an existing one keeps
+ * a start-up with a cluster server down from waiting on an `ON CLUSTER` statement it cannot finish.
+ */
+export async function ensureView(ch: ClickHouse, name: string, createSql: string): Promise<void> {
+  const [row] = await ch.query<{ c: string }>(
+    `SELECT count() AS c FROM system.tables WHERE database = currentDatabase() AND name = ${quoteString(name)}`,
+  )
+  if (Number(row?.c) === 0) await ch.command(createSql)
 }
 
 async function currentDatabase(ch: ClickHouse): Promise<string> {

@@ -13,7 +13,7 @@ import { tableNames } from '../../topology/table-names.ts'
 import type { Aggregation } from '../../windows/aggregations.ts'
 import { type GoldDeclaration, keyValues } from '../../windows/gold.ts'
 import type { GoldRow } from '../../windows/gold-row.ts'
-import { goldTable, type TableSpec } from './ddl.ts'
+import { goldTable, onCluster, type TableSpec } from './ddl.ts'
 import { type Column, readableTime } from './types.ts'
 
 interface Partial {
@@ -87,8 +87,10 @@ export function goldViewName<T>(g: GoldDeclaration<T>): string {
 /**
  * What users query. FINAL first, so each partition's partial is its latest version, then the merge.
  * Created once: a changed declaration needs a new gold name (its state is namespaced by it too).
+ * On a cluster the view is on every server, over the Distributed partials: FINAL then runs on each
+ * shard, which is exact because all versions of a partition's partial row are on its one shard.
  */
-export function goldViewSql<T>(g: GoldDeclaration<T>, f: Features): string {
+export function goldViewSql<T>(g: GoldDeclaration<T>, f: Features, cluster?: string): string {
   const table = goldPartialsTable(g, f).name
   const keys = [...Object.keys(g.groupBy), 'window_start', 'window_end'].map(quoteIdent)
   const values = partials(g).map(([name, p]) => `${p.merge} AS ${quoteIdent(name)}`)
@@ -97,7 +99,7 @@ export function goldViewSql<T>(g: GoldDeclaration<T>, f: Features): string {
     .flatMap((w) => readableTime(w, f))
     .map((c) => `${c.alias} AS ${quoteIdent(c.name)}`)
   return [
-    `CREATE VIEW IF NOT EXISTS ${quoteTable(goldViewName(g))} AS`,
+    `CREATE VIEW IF NOT EXISTS ${quoteTable(goldViewName(g))}${onCluster(cluster)} AS`,
     `SELECT ${[...keys, ...readable, ...values].join(', ')}`,
     `FROM ${quoteTable(table)} FINAL`,
     'WHERE _deleted = 0',

@@ -45,6 +45,7 @@ export interface Inserter {
     rows: number,
     format?: InsertFormat,
     token?: string,
+    partition?: number,
   ): Promise<InsertOutcome>
 }
 
@@ -55,7 +56,7 @@ export function createInserter(ch: ClickHouse, opts: InserterOptions): Inserter 
   const sleep = retryOpts.sleep ?? realSleep
   const slice = opts.waitSliceMs ?? 3_000
   return {
-    async insertRaw(table, body, rows, format, token) {
+    async insertRaw(table, body, rows, format, token, partition) {
       let attempts = 0
       let current: Omit<InsertWait, 'remainingMs'> | undefined
       // Sleeping in slices lets onWait run (heartbeat) throughout a long backoff, not only at its start.
@@ -72,7 +73,7 @@ export function createInserter(ch: ClickHouse, opts: InserterOptions): Inserter 
       await retry(
         async () => {
           attempts++
-          await opts.breaker.call(() => ch.insertRaw(table, body, format, token))
+          await opts.breaker.call(() => ch.insertRaw(table, body, format, token, partition))
         },
         {
           ...retryOpts,

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { defineSchema } from '../../../src/schema/types.ts'
 import {
+  addColumnSql,
   bronzeTable,
   createTableSql,
   dedupOnInsert,
+  distributedTableSql,
+  dropTableSql,
   goldTable,
   processingLogTable,
   quarantineTable,
@@ -102,6 +105,59 @@ describe('createTableSql', () => {
 
   it('quotes keyword column names', () => {
     assert.match(createTableSql(processingLogTable(v18), v18), /`partition` Int32/)
+  })
+})
+
+describe('on a cluster', () => {
+  const bronze = bronzeTable('o', v18)
+
+  it('creates <name>_local ON CLUSTER, Replicated under its own per-shard path', () => {
+    const sql = createTableSql(bronze, v18Replicated, 'db1', 'tc')
+    assert.match(sql, /^CREATE TABLE IF NOT EXISTS `bronze_o_local` ON CLUSTER `tc` \(\n {2}`_topic` String,/)
+    assert.match(
+      sql,
+      /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/db1\.bronze_o_local', '\{replica\}'\)/,
+    )
+    assert.match(
+      sql,
+      /SETTINGS replicated_deduplication_window = 1000, replicated_max_ratio_of_wrong_parts = 1$/,
+    )
+    assert.throws(() => createTableSql(bronze, v18, 'db1', 'tc'), /cannot replicate/)
+  })
+
+  it('a replica SIGKILLed mid-insert starts again: a part it wrote but never committed is detached, not fatal', () => {
+    // 18.16 refuses to start a replica whose uncommitted parts exceed this share of its rows; a
+    // small table's one unacknowledged block is all of it.
+    assert.match(
+      createTableSql(processingLogTable(v18), v18Replicated, 'db1', 'tc'),
+      /\nSETTINGS replicated_max_ratio_of_wrong_parts = 1$/,
+    )
+  })
+
+  it('creates <name> as a Distributed table over the local ones, sharded by input partition', () => {
+    const sql = distributedTableSql(bronze, 'tc', 'db1')
+    assert.match(sql, /^CREATE TABLE IF NOT EXISTS `bronze_o` ON CLUSTER `tc` \(\n {2}`_topic` String,/)
+    assert.match(sql, /\nENGINE = Distributed\('tc', 'db1', 'bronze_o_local', `_partition`\)$/)
+    for (const c of bronze.columns) assert.ok(sql.includes(`\`${c.name}\` ${c.type}`), c.name)
+    // The processing log has no input partition: its rows spread at random.
+    assert.match(
+      distributedTableSql(processingLogTable(v18), 'tc'),
+      /Distributed\('tc', 'default', 'tributary_processing_log_local', rand\(\)\)$/,
+    )
+  })
+
+  it('evolves ON CLUSTER, and refuses a cluster name that is not a plain identifier', () => {
+    assert.equal(
+      addColumnSql('bronze_o_local', { name: 'x', type: 'Nullable(String)' }, 'tc'),
+      'ALTER TABLE `bronze_o_local` ON CLUSTER `tc` ADD COLUMN `x` Nullable(String)',
+    )
+    assert.equal(addColumnSql('t', { name: 'x', type: 'Int32' }), 'ALTER TABLE `t` ADD COLUMN `x` Int32')
+    assert.equal(dropTableSql('bronze_o', 'tc'), 'DROP TABLE IF EXISTS `bronze_o` ON CLUSTER `tc`')
+    assert.throws(() => dropTableSql('t', 'tc; DROP'), /letters, digits and underscores/)
+  })
+
+  it('without a cluster, the DDL is what it was', () => {
+    assert.doesNotMatch(createTableSql(bronze, v18Replicated), /ON CLUSTER|_local/)
   })
 })
 
