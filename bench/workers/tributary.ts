@@ -30,7 +30,7 @@ export const tributary: Worker<TributaryParams> = async (p, life) => {
   const stateful = p.stage === 'full'
   const redis: RedisStateStore | null =
     stateful && p.store === 'redis'
-      ? createRedisStore(config.redis.url, { password: config.redis.password })
+      ? createRedisStore(config.redis.url, { password: config.redis.password, cluster: config.redis.cluster })
       : null
   const engine = new Engine({
     config,

@@ -46,7 +46,12 @@ export interface TributaryConfig {
      */
     readonly shards?: readonly (readonly string[])[]
   }
-  readonly redis: { readonly url: string; readonly password?: string }
+  readonly redis: {
+    readonly url: string
+    readonly password?: string
+    /** `host:port` of Redis Cluster nodes; empty: one Redis at `url`. */
+    readonly cluster: readonly string[]
+  }
   readonly metrics: { readonly port: number; readonly host: string }
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' }
   readonly source: {
@@ -118,6 +123,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
       v === '' || parseShards(v).every((s) => s.length > 0 && s.every((u) => /^https?:\/\//.test(u))),
   },
   'redis.url': { kind: 'string', fix: 'redis://host:6379', check: (v: string) => /^rediss?:\/\//.test(v) },
+  'redis.cluster': {
+    kind: 'list',
+    fix: 'host:port of some Redis Cluster nodes, comma-separated (empty for a single Redis at redis.url)',
+    check: (v: string[]) => v.every((n) => /^[^:\s]+:\d+$/.test(n)),
+  },
   'metrics.port': {
     kind: 'number',
     fix: 'a TCP port 0-65535 (0 picks a free one)',
@@ -201,6 +211,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'clickhouse.cluster': '',
     'clickhouse.shards': '',
     'redis.url': e.redisUrl,
+    'redis.cluster': [],
     'metrics.port': e.metricsPort,
     'metrics.host': '127.0.0.1',
     'log.level': 'info',

@@ -105,7 +105,7 @@ export async function assemble(
   // Every topology checkpoints (offsets and epoch intents), stateful or not.
   const ownStore = deps.stateStore
     ? undefined
-    : createRedisStore(config.redis.url, { password: config.redis.password })
+    : createRedisStore(config.redis.url, { password: config.redis.password, cluster: config.redis.cluster })
   const redisWait = waiting('redis', 'a checkpoint')
   const state = new StateCheckpoint({
     topology: name,

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { endpointsFromEnv } from '../config/endpoints.ts'
 import { TributaryError } from '../errors/tributary-error.ts'
 import { checkpointBytes } from './checkpoint-bytes.ts'
@@ -45,17 +45,31 @@ export interface RedisStoreOptions {
    * process when nobody listens; the failures callers must act on reach them as rejected commands.
    */
   onConnectionError?: (error: Error) => void
+  /**
+   * `host:port` of some Redis Cluster nodes (`redis.cluster`): the store then talks to the cluster,
+   * `url` unused. A partition's keys share a hash tag, so each checkpoint script runs on one node.
+   */
+  cluster?: readonly string[]
 }
 
 export function createRedisStore(
   url: string = endpointsFromEnv().redisUrl,
   options: RedisStoreOptions = {},
 ): RedisStateStore {
-  const client = new Redis(url, {
+  const redisOptions = {
     ...WAIT_OUT_RESTARTS,
     ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
     ...(options.password === undefined ? {} : { password: options.password }),
-  })
+  }
+  const client = options.cluster?.length
+    ? new Cluster(
+        options.cluster.map((node) => {
+          const at = node.lastIndexOf(':')
+          return { host: node.slice(0, at), port: Number(node.slice(at + 1)) }
+        }),
+        { redisOptions, clusterRetryStrategy: WAIT_OUT_RESTARTS.retryStrategy },
+      )
+    : new Redis(url, redisOptions)
   client.on('error', options.onConnectionError ?? (() => {}))
   return new RedisStateStore(client, options)
 }
@@ -104,11 +118,11 @@ return 'OK'
 const SCRIPT_KEYS = ['owner', 'offset', 'dedup', 'kv', 'meta'] as const
 
 export class RedisStateStore implements StateStore {
-  readonly client: Redis
+  readonly client: Redis | Cluster
   readonly #chunk: number
   #roundTrips = 0
 
-  constructor(client: Redis, options: Pick<RedisStoreOptions, 'chunkSize'> = {}) {
+  constructor(client: Redis | Cluster, options: Pick<RedisStoreOptions, 'chunkSize'> = {}) {
     this.client = client
     this.#chunk = options.chunkSize ?? DEFAULT_CHUNK
     if (!Number.isSafeInteger(this.#chunk) || this.#chunk < 1) {
@@ -149,6 +163,20 @@ export class RedisStateStore implements StateStore {
     checkNow(now)
     for (const c of batch) checkCommit(c)
     if (batch.length === 0) return { bytes: 0 }
+    // A Redis Cluster takes a pipeline only when all its keys share a slot: one per partition then,
+    // all sent at once.
+    const groups = this.client instanceof Cluster ? batch.map((c) => [c]) : [batch]
+    const results = (await Promise.all(groups.map((g) => this.#commitScripts(g, now)))).flat()
+    const failures: TributaryError[] = []
+    results.forEach(([error], i) => {
+      if (error) failures.push(checkpointFailure(error, describeRef(batch[i]!.ref)))
+    })
+    if (failures.length > 0) throw combine(failures)
+    return { bytes: checkpointBytes(batch) }
+  }
+
+  /** One pipeline of checkpoint scripts, one per partition, in order; their replies. */
+  #commitScripts(batch: readonly PartitionCommit[], now: number): Promise<[Error | null, unknown][]> {
     const pipeline = this.client.pipeline()
     for (const c of batch) {
       const k = stateKeys(c.ref)
@@ -165,13 +193,7 @@ export class RedisStateStore implements StateStore {
         ...args,
       )
     }
-    const results = await this.#exec(pipeline, 'commit')
-    const failures: TributaryError[] = []
-    results.forEach(([error], i) => {
-      if (error) failures.push(checkpointFailure(error, describeRef(batch[i]!.ref)))
-    })
-    if (failures.length > 0) throw combine(failures)
-    return { bytes: checkpointBytes(batch) }
+    return this.#exec(pipeline, 'commit')
   }
 
   async clear(p: PartitionRef): Promise<void> {

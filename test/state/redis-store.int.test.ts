@@ -162,7 +162,7 @@ test('a commit of many partitions is one round trip, written to the socket once'
       meta: { watermark: String(i) },
     }),
   }))
-  const socket = store.client.stream
+  const socket = (store.client as Redis).stream
   const write = socket.write
   let writes = 0
   socket.write = function (this: typeof socket, ...args: Parameters<typeof write>) {
