@@ -5,11 +5,17 @@ import { after, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
 import { sendAll } from '../../src/cli/commands/produce.ts'
 import { Engine } from '../../src/runtime/engine.ts'
-import { waitFor } from '../../src/testing/wait.ts'
 import type { Topology } from '../../src/topology/define.ts'
 import orders from '../../topologies/orders.ts'
 import sensors from '../../topologies/sensor-readings.ts'
-import { count, isolated, quietLogger, readTopic, testConfig, testContext } from '../support/engine.ts'
+import {
+  isolated,
+  quietLogger,
+  readTopic,
+  testConfig,
+  testContext,
+  waitForLayers,
+} from '../support/engine.ts'
 
 const config = testConfig()
 const ctx = testContext(config)
@@ -64,18 +70,7 @@ test('a reject larger than the broker default reaches the DLQ whole: the DLQ acc
   const { t, engine, failed } = await runWithPoison(poison, { sourceMaxBytes: 4 * 1024 * 1024 })
   const ch = await ctx.clickhouse()
   try {
-    await waitFor(
-      'every record in bronze, 40 in silver, the poison in quarantine',
-      async () => {
-        if (failed() !== undefined) throw new Error(`engine failed: ${failed()}`)
-        return [
-          await count(ch, t.tables.bronze!),
-          await count(ch, t.tables.silver!),
-          await count(ch, t.tables.quarantine),
-        ]
-      },
-      ([b, s, q]) => b === 41 && s === 40 && q === 1,
-    )
+    await waitForLayers(ch, t, [41, 40, 1], failed)
     const [dlq] = await readTopic(config, t.deadLetterTopic, 1)
     assert.equal(dlq?.value?.length, poison.length)
     assert.equal(dlq?.headers['tributary.reason.code'], 'OVERSIZED_PAYLOAD')
@@ -95,18 +90,7 @@ test('a reject a pre-existing DLQ cannot take is sent truncated, saying so; quar
   })
   const ch = await ctx.clickhouse()
   try {
-    await waitFor(
-      'every record in bronze, 40 in silver, the poison in quarantine',
-      async () => {
-        if (failed() !== undefined) throw new Error(`engine failed: ${failed()}`)
-        return [
-          await count(ch, t.tables.bronze!),
-          await count(ch, t.tables.silver!),
-          await count(ch, t.tables.quarantine),
-        ]
-      },
-      ([b, s, q]) => b === 41 && s === 40 && q === 1,
-    )
+    await waitForLayers(ch, t, [41, 40, 1], failed)
     const [row] = await ch.query<{ n: string }>(
       `SELECT length(_value) AS n FROM ${t.tables.quarantine} FINAL`,
     )

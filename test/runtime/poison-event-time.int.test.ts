@@ -4,11 +4,18 @@ import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { sendAll } from '../../src/cli/commands/produce.ts'
 import { Engine } from '../../src/runtime/engine.ts'
-import { waitFor } from '../../src/testing/wait.ts'
 import type { Topology } from '../../src/topology/define.ts'
 import orders from '../../topologies/orders.ts'
 import sensors from '../../topologies/sensor-readings.ts'
-import { count, createTopic, isolated, quietLogger, testConfig, testContext } from '../support/engine.ts'
+import {
+  count,
+  createTopic,
+  isolated,
+  quietLogger,
+  testConfig,
+  testContext,
+  waitForLayers,
+} from '../support/engine.ts'
 
 const config = testConfig()
 const ctx = testContext(config)
@@ -40,18 +47,7 @@ test('a record with an event time in year 9999 is quarantined with a reason; the
   })
   const ch = await ctx.clickhouse()
   try {
-    await waitFor(
-      '26 in bronze, 25 in silver, 1 in quarantine',
-      async () => {
-        if (failed !== undefined) throw new Error(`engine failed: ${failed}`)
-        return [
-          await count(ch, t.tables.bronze!),
-          await count(ch, t.tables.silver!),
-          await count(ch, t.tables.quarantine),
-        ]
-      },
-      ([b, s, q]) => b === 26 && s === 25 && q === 1,
-    )
+    await waitForLayers(ch, t, [26, 25, 1], () => failed)
     assert.equal(await count(ch, t.tables.late!), 0)
     const [row] = await ch.query<{ reason: string; off: string }>(
       `SELECT reason, toString(_offset) AS off FROM ${t.tables.quarantine} FINAL`,

@@ -8,18 +8,17 @@ import { step } from '../../src/index.ts'
 import type { Envelope } from '../../src/records/record.ts'
 import { Engine } from '../../src/runtime/engine.ts'
 import { avroType } from '../../src/serde/avro-types.ts'
-import { waitFor } from '../../src/testing/wait.ts'
 import { defineTopology, type Topology } from '../../src/topology/define.ts'
 import orders from '../../topologies/orders.ts'
 import sensors from '../../topologies/sensor-readings.ts'
 import {
-  count,
   createTopic,
   isolated,
   quietLogger,
   readTopic,
   testConfig,
   testContext,
+  waitForLayers,
 } from '../support/engine.ts'
 
 const config = testConfig()
@@ -66,18 +65,7 @@ test('orders whose amount does not fit decimal(12, 2) go to quarantine with the 
   })
   const ch = await ctx.clickhouse()
   try {
-    await waitFor(
-      '22 in bronze, 20 in silver, 2 in quarantine',
-      async () => {
-        if (failed !== undefined) throw new Error(`engine failed: ${failed}`)
-        return [
-          await count(ch, t.tables.bronze!),
-          await count(ch, t.tables.silver!),
-          await count(ch, t.tables.quarantine),
-        ]
-      },
-      ([b, s, q]) => b === 22 && s === 20 && q === 2,
-    )
+    await waitForLayers(ch, t, [22, 20, 2], () => failed)
     const rows = await ch.query<{ reason: string; off: string }>(
       `SELECT reason, toString(_offset) AS off FROM ${t.tables.quarantine} FINAL ORDER BY _offset`,
     )
@@ -125,18 +113,7 @@ test('a silver row ClickHouse refuses at insert is found by splitting the block 
   })
   const ch = await ctx.clickhouse()
   try {
-    await waitFor(
-      '30 in bronze, 29 in silver, 1 in quarantine',
-      async () => {
-        if (failed !== undefined) throw new Error(`engine failed: ${failed}`)
-        return [
-          await count(ch, t.tables.bronze!),
-          await count(ch, t.tables.silver!),
-          await count(ch, t.tables.quarantine),
-        ]
-      },
-      ([b, s, q]) => b === summary.produced && s === 29 && q === 1,
-    )
+    await waitForLayers(ch, t, [summary.produced, 29, 1], () => failed)
     const [row] = await ch.query<{ reason: string; stage: string }>(
       `SELECT reason, stage FROM ${t.tables.quarantine} FINAL`,
     )

@@ -5,6 +5,7 @@ import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import { loadConfig, type TributaryConfig } from '../../src/config/config.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
+import { waitFor } from '../../src/testing/wait.ts'
 import type { AnyTopology } from '../../src/topology/define.ts'
 
 /** A run-unique name, so tests share the stack without sharing topics, groups or tables. */
@@ -80,4 +81,29 @@ export async function readTopic(
   clearTimeout(timer)
   await consumer.disconnect()
   return out
+}
+
+/**
+ * Waits until bronze, silver and quarantine hold `expected` rows (under FINAL), failing at once
+ * with the engine's error if `failed` reports one.
+ */
+export async function waitForLayers(
+  ch: ClickHouse,
+  t: AnyTopology,
+  expected: readonly [bronze: number, silver: number, quarantine: number],
+  failed: () => unknown = () => undefined,
+): Promise<void> {
+  const [b, s, q] = expected
+  await waitFor(
+    `${b} in bronze, ${s} in silver, ${q} in quarantine`,
+    async () => {
+      if (failed() !== undefined) throw new Error(`engine failed: ${failed()}`)
+      return [
+        await count(ch, t.tables.bronze!),
+        await count(ch, t.tables.silver!),
+        await count(ch, t.tables.quarantine),
+      ]
+    },
+    (got) => got[0] === b && got[1] === s && got[2] === q,
+  )
 }
