@@ -49,12 +49,17 @@ export class EpochLedger {
     this.clock = clock
   }
 
-  /** A partition's checkpoint was loaded: its epoch number, and an intent it left unfinished. */
+  /**
+   * A partition's checkpoint was loaded: its epoch number, and an intent it left unfinished. An
+   * intent that covers no records (rows an idle tick made) cannot be re-formed from records: it is
+   * given up, and its number is not used again, so no later block takes its name.
+   */
   restore(topic: string, partition: number, meta: Readonly<Record<string, string>>): void {
     const raw = meta[LEDGER_META.intent]
-    const replay = raw ? (JSON.parse(raw) as Intent) : undefined
+    const intent = raw ? (JSON.parse(raw) as Intent) : undefined
+    const replay = intent && BigInt(intent.to) >= BigInt(intent.from) ? intent : undefined
     this.parts.set(partitionKey(topic, partition), {
-      n: replay?.n ?? Number(meta[LEDGER_META.epoch] ?? 0),
+      n: intent ? intent.n + (replay ? 0 : 1) : Number(meta[LEDGER_META.epoch] ?? 0),
       ingestTime: replay?.ingestTime,
       replay,
     })
@@ -87,9 +92,17 @@ export class EpochLedger {
    * when this batch reaches that end; null when the partition re-forms none, or not yet.
    */
   replayCut(topic: string, partition: number, offsets: readonly string[]): number | null {
-    const replay = this.parts.get(partitionKey(topic, partition))?.replay
-    if (!replay || offsets.length === 0) return null
+    const open = this.parts.get(partitionKey(topic, partition))
+    const replay = open?.replay
+    if (!open || !replay || offsets.length === 0) return null
     const end = BigInt(replay.to)
+    // Its records are gone (retention, compaction): the epoch cannot be re-formed; give it up.
+    if (BigInt(offsets[0]!) > end) {
+      open.replay = undefined
+      open.ingestTime = undefined
+      open.n = replay.n + 1
+      return null
+    }
     if (BigInt(offsets[offsets.length - 1]!) < end) return null
     const beyond = offsets.findIndex((o) => BigInt(o) > end)
     return beyond === -1 ? offsets.length : beyond

@@ -330,3 +330,32 @@ test('restore: a new member loads the partition state the last epoch wrote', asy
   assert.equal(state.meta.intent, '')
   assert.equal(state.meta.epoch, '1')
 })
+
+describe('an intent that cannot be re-formed', () => {
+  test('one that covers no records (an idle tick) is given up, and its number is not reused', async () => {
+    const g = group()
+    const owner = g.member()
+    await owner.read(0, 0, 4)
+    await owner.epochs.drain()
+    // An epoch of rows an idle tick made, recorded but never finished.
+    await g.store.commit(
+      [
+        {
+          ref: { topology: 't', topic: TOPIC, partition: 0 },
+          changes: {
+            dedupAdd: [],
+            kvPut: [],
+            kvDelete: [],
+            meta: { intent: JSON.stringify({ n: 1, from: '5', to: '4', ingestTime: 1 }) },
+          },
+          offset: '5',
+        },
+      ],
+      0,
+    )
+    const next = g.member()
+    assert.deepEqual(await next.read(0, 0, 7), [5, 6, 7])
+    await next.epochs.drain()
+    assert.deepEqual(g.steps.slice(4), ['intend 0:2:5-7', 'flush 2:5-7', 'state 0@8', 'commit 0@8'])
+  })
+})
