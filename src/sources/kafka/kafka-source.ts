@@ -14,6 +14,8 @@ export class KafkaSource implements Source {
   private readonly settings: TributaryConfig['source']
   private readonly log: Logger
   private consumer?: Consumer
+  /** The group is joined and fetching: before that there is nothing to pause. */
+  private running = false
 
   constructor(opts: {
     kafka: Kafka
@@ -58,6 +60,7 @@ export class KafkaSource implements Source {
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload, listener),
     })
+    this.running = true
   }
 
   private async onBatch(
@@ -94,7 +97,8 @@ export class KafkaSource implements Source {
   }
 
   pause(): void {
-    this.consumer?.pause(this.topics.map((topic) => ({ topic })))
+    // kafkajs throws when pausing before run(); a stop during start-up has nothing fetching yet.
+    if (this.running) this.consumer?.pause(this.topics.map((topic) => ({ topic })))
   }
 
   async stop(): Promise<void> {
