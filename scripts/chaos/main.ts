@@ -50,7 +50,7 @@ try {
   )
   const produced = Date.now()
   console.error(
-    `chaos: produced ${run.data.messages.length - run.held.length} messages to ${run.topology.name} (seed ${seed})`,
+    `chaos: ${cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`,
   )
   if (cluster) {
     const replicaUrl = clusterEndpointsFromEnv().clickhouseShards[0]![0]!
