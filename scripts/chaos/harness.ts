@@ -101,6 +101,26 @@ export function startEngine(
   return spawnEngine(run.dir, args, { TRIBUTARY_SINK_MAX_BATCH_ROWS: '2000', ...run.env, ...env })
 }
 
+/**
+ * Where the engine is: bronze rows so far (replays included), or, when ClickHouse is chDB (one
+ * process holds its directory, so the harness cannot read it while an engine runs), the offsets
+ * its group committed.
+ */
+async function progress(run: ChaosRun): Promise<number> {
+  if (!run.env.TRIBUTARY_CLICKHOUSE_URL?.startsWith('chdb:')) return bronzeRows(run)
+  const admin = createKafka(run.ctx.config, run.ctx.logger('warn')).admin()
+  await admin.connect()
+  try {
+    const [topic] = await admin.fetchOffsets({
+      groupId: `tributary-${run.topology.name}`,
+      topics: [run.topology.name],
+    })
+    return (topic?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** Rows bronze holds so far, replays included: grows while the engine makes progress. */
 export async function bronzeRows(run: ChaosRun): Promise<number> {
   const ch = await run.ctx.clickhouse()
@@ -110,12 +130,12 @@ export async function bronzeRows(run: ChaosRun): Promise<number> {
   return Number(rows[0]?.c)
 }
 
-/** Waits until the engine has written more than `atLeast` more bronze rows than now. */
+/** Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now. */
 export async function waitForProgress(run: ChaosRun, atLeast: number, what: string): Promise<void> {
-  const before = await bronzeRows(run)
+  const before = await progress(run)
   await waitFor(
     what,
-    () => bronzeRows(run),
+    () => progress(run),
     (n) => n > before + atLeast,
     { timeoutMs: 120_000, everyMs: 50 },
   )

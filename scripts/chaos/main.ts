@@ -3,12 +3,18 @@
  * at random moments and restarted each time, then checked against the ground truth. Prints a JSON
  * summary and exits non-zero unless nothing was lost, duplicated or wrong.
  *
- *   npm run chaos -- [--events 100000] [--kills 5] [--partitions 6] [--seed N] [--cluster]
+ *   npm run chaos -- [--events 100000] [--kills 5] [--partitions 6] [--seed N] [--cluster | --chdb]
  *
  * `--cluster` (the stack up with `--cluster`): the engine writes to ClickHouse cluster
  * tributary_cluster, and replica ch-s1r1 is SIGKILLed during the first engine run and started
  * again during the second (or the same one, with a single kill).
+ *
+ * `--chdb`: the engine writes to chDB (embedded ClickHouse 26) in a fresh directory, each engine
+ * process in turn; the harness reads it once the last engine exited.
  */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { CliContext } from '../../src/cli/context.ts'
 import { quietKnownWarnings } from '../../src/cli/main.ts'
@@ -26,15 +32,21 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '6' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     cluster: { type: 'boolean', default: false },
+    chdb: { type: 'boolean', default: false },
   },
 })
-const cluster = values.cluster ? clusterEnv() : undefined
+/** What the engines and the harness's reads point at, instead of the stack's single server. */
+const targetEnv = values.cluster
+  ? clusterEnv()
+  : values.chdb
+    ? { TRIBUTARY_CLICKHOUSE_URL: `chdb://${mkdtempSync(path.join(tmpdir(), 'tributary-chaos-chdb-'))}` }
+    : undefined
 const replica = new StackService('ch-s1r1')
 const events = Number(values.events)
 const kills = Number(values.kills)
 const seed = Number(values.seed)
 const started = Date.now()
-const ctx = new CliContext(loadConfig({ env: { ...process.env, ...cluster } }))
+const ctx = new CliContext(loadConfig({ env: { ...process.env, ...targetEnv } }))
 try {
   const run = await prepareChaos(
     ctx,
@@ -45,14 +57,14 @@ try {
       invalidRatio: 0.01,
       seed,
     },
-    cluster,
-    cluster ? 0 : 1, // the cluster chaos streams the dataset in while it runs
+    targetEnv,
+    values.cluster ? 0 : 1, // the cluster chaos streams the dataset in while it runs
   )
   const produced = Date.now()
   console.error(
-    `chaos: ${cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`,
+    `chaos: ${values.cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`,
   )
-  if (cluster) {
+  if (values.cluster) {
     const replicaUrl = clusterEndpointsFromEnv().clickhouseShards[0]![0]!
     const release = await holdCluster()
     try {
@@ -75,7 +87,12 @@ try {
   const summary = {
     ...(await verifyChaos(run, seed)),
     kills,
-    ...(cluster ? { cluster: cluster.TRIBUTARY_CLICKHOUSE_SHARDS, replicaKilled: replica.name } : {}),
+    ...(targetEnv && 'TRIBUTARY_CLICKHOUSE_SHARDS' in targetEnv
+      ? { cluster: targetEnv.TRIBUTARY_CLICKHOUSE_SHARDS, replicaKilled: replica.name }
+      : {}),
+    ...(targetEnv && 'TRIBUTARY_CLICKHOUSE_URL' in targetEnv
+      ? { clickhouse: targetEnv.TRIBUTARY_CLICKHOUSE_URL }
+      : {}),
     produceSeconds: (produced - started) / 1000,
     runSeconds: (Date.now() - produced) / 1000,
   }
