@@ -35,6 +35,18 @@ export class PartitionProgress {
   /** Records processed since the last epoch started. */
   inFlight = 0
 
+  /**
+   * A batch lay wholly below the partition's checkpoint (durable already: the state was saved, the
+   * Kafka commit was not): the checkpointed offset is committed by the next epoch, so the group's
+   * offsets (what lag tools read) catch up with the state even when nothing new arrives.
+   */
+  durable(tp: TopicPartition, checkpointed: string): void {
+    const key = partitionKey(tp.topic, tp.partition)
+    const pending = this.pending.get(key)
+    if (pending === undefined || BigInt(pending.offset) < BigInt(checkpointed))
+      this.pending.set(key, { topic: tp.topic, partition: tp.partition, offset: checkpointed })
+  }
+
   /** A batch went through the pipeline; returns the partition's lag behind its high watermark. */
   processed(
     tp: TopicPartition,

@@ -178,7 +178,10 @@ export class TopologyRunner {
       at === null || BigInt(batch.records[0]!.offset) >= at
         ? batch.records
         : batch.records.filter((r) => BigInt(r.offset) >= at)
-    if (records.length === 0) return true
+    if (records.length === 0) {
+      this.read.durable(batch, String(at))
+      return true
+    }
     const { events } = this.deps
     events.emit(ENGINE_EVENTS.CONSUMER_BATCH_START, {
       topology: this.name,
