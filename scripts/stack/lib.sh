@@ -159,14 +159,20 @@ cache_lock() {
   flock -w 900 8 || die "timed out waiting for another download of $1 ($TRIBUTARY_CACHE_DIR/.$1.lock)"
 }
 
-fetch_kafka() {
-  [[ -f "$KAFKA_LIB_DIR/.complete" ]] && return 0
+# fetch_once <lock name> <dir> <fetch function>: runs the fetch unless <dir> holds a complete
+# download, under the artifact's lock, checking again once it holds the lock (another stack may
+# have fetched it meanwhile).
+fetch_once() {
+  local name=$1 dir=$2 fetch=$3
+  [[ -f "$dir/.complete" ]] && return 0
   (
-    cache_lock "kafka-$TRIBUTARY_KAFKA_VERSION"
-    [[ -f "$KAFKA_LIB_DIR/.complete" ]] && exit 0
-    fetch_kafka_locked
+    cache_lock "$name"
+    [[ -f "$dir/.complete" ]] && exit 0
+    "$fetch"
   ) || exit 1
 }
+
+fetch_kafka() { fetch_once "kafka-$TRIBUTARY_KAFKA_VERSION" "$KAFKA_LIB_DIR" fetch_kafka_locked; }
 
 fetch_kafka_locked() {
   local work="$TRIBUTARY_CACHE_DIR/kafka/$TRIBUTARY_KAFKA_VERSION"
@@ -203,14 +209,7 @@ EOF
 
 apicurio_jar() { echo "$APICURIO_HOME/apicurio-registry-app-${APICURIO_VERSION}-runner.jar"; }
 
-fetch_apicurio() {
-  [[ -f "$APICURIO_HOME/.complete" ]] && return 0
-  (
-    cache_lock "apicurio-$APICURIO_VERSION"
-    [[ -f "$APICURIO_HOME/.complete" ]] && exit 0
-    fetch_apicurio_locked
-  ) || exit 1
-}
+fetch_apicurio() { fetch_once "apicurio-$APICURIO_VERSION" "$APICURIO_HOME" fetch_apicurio_locked; }
 
 fetch_apicurio_locked() {
   local tmp="$APICURIO_HOME.tmp"

@@ -10,14 +10,7 @@ export ZOOKEEPER_LIB_DIR="$TRIBUTARY_CACHE_DIR/zookeeper/$TRIBUTARY_ZOOKEEPER_VE
 export ZOOKEEPER_ROOT_SINGLE=/tributary-single
 export ZOOKEEPER_ROOT_CLUSTER=/tributary-cluster
 
-fetch_zookeeper() {
-  [[ -f "$ZOOKEEPER_LIB_DIR/.complete" ]] && return 0
-  (
-    cache_lock "zookeeper-$TRIBUTARY_ZOOKEEPER_VERSION"
-    [[ -f "$ZOOKEEPER_LIB_DIR/.complete" ]] && exit 0
-    fetch_zookeeper_locked
-  ) || exit 1
-}
+fetch_zookeeper() { fetch_once "zookeeper-$TRIBUTARY_ZOOKEEPER_VERSION" "$ZOOKEEPER_LIB_DIR" fetch_zookeeper_locked; }
 
 # The POM marks metrics-core and snappy-java as provided, yet the server needs both: without
 # metrics-core it exits with NoClassDefFoundError, without snappy-java it stays up but never serves;
