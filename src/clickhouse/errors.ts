@@ -72,8 +72,11 @@ export function isRowDataRefusal(err: unknown): err is ClickHouseError {
 /** ClickHouse's words for a refused row, without the statement, the echoed data or C++ names. */
 export function refusalText(err: ClickHouseError): string {
   const text = err.message
-  const column = /value of key ([^\s):]+)/.exec(text)?.[1]
-  const what = (/DB::Exception: ([^:(]+)/.exec(text)?.[1] ?? firstLine(text)).trim()
+  // JSONEachRow names the key it was reading; TabSeparated lists the row's columns and marks the one
+  // that failed with ERROR (18.16 omits the list for some errors, e.g. a decimal's scale).
+  const detail = err.cause instanceof Error ? err.cause.message : text
+  const column = (/value of key ([^\s):]+)/.exec(detail) ?? /name: ([^\s,]+),[^\n]*ERROR/.exec(detail))?.[1]
+  const what = (/DB::Exception: ([^:(]+?)(?:, e\.what|[:(]|$)/m.exec(text)?.[1] ?? firstLine(text)).trim()
   return `${column ? `column ${column}: ` : ''}${what} (ClickHouse code ${err.clickhouseCode})`
 }
 

@@ -24,13 +24,12 @@ import {
 import { ensureTable, ensureView } from '../sinks/clickhouse/ensure-table.ts'
 import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../sinks/clickhouse/gold.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
-import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
 import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
 import { type DeadLetterTransport, TransactionalDeadLetters } from '../sinks/kafka/dead-letter-transport.ts'
 import { quarantineRefused } from '../sinks/refused-rows.ts'
-import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
+import { bronzeRows, rejectionRows, silverRows } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, TableSink } from '../sinks/table-sink.ts'
 import type { AnyTopology } from '../topology/define.ts'
@@ -211,12 +210,11 @@ export function topologySinks(opts: {
         ingestTime,
       })
     : undefined
-  const toRow = rowFor<object>(def.source.format.schema, features)
   const silver = topology.tables.silver
     ? new TableSink<Envelope<object>>({
         table: topology.tables.silver,
         writer,
-        encoder: jsonLines(silverLine(toRow)),
+        encoder: silverRows<object>(def.source.format.schema, features),
         partitionOf: (e) => e.source,
         source: (e) => e.source,
         eventTime: (e) => e.eventTime,

@@ -1,30 +1,20 @@
 import { isUtf8 } from 'node:buffer'
+import type { Features } from '../clickhouse/features.ts'
 import { tabSeparated } from '../clickhouse/insert-body.ts'
 import { type Envelope, headerListOf, type KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
+import type { RecordSchema } from '../schema/types.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
 import { TSV_NULL, tsvBytesArray, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
+import { tsvFieldsFor } from './clickhouse/tsv-values.ts'
 import type { RowBuffer } from './row-buffer.ts'
 import type { RowEncoder } from './table-sink.ts'
 
-/** Each layer's rows, encoded when a record is added: no row objects kept until the flush. */
-// The few distinct topics are quoted once, not per silver row.
-const quotedTopics = new Map<string, string>()
-
-function quotedTopic(topic: string): string {
-  let q = quotedTopics.get(topic)
-  if (q === undefined) {
-    q = JSON.stringify(topic)
-    quotedTopics.set(topic, q)
-  }
-  return q
-}
-
-function lineage(r: KafkaRecord, ingestTime: number): string {
-  return `"_topic":${quotedTopic(r.topic)},"_partition":${r.partition},"_offset":${r.offset},"_kafka_timestamp":${r.timestamp},"_ingest_time":${ingestTime}`
-}
+type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
 /**
+ * Each layer's rows, encoded when a record is added: no row objects kept until the flush.
+ *
  * Bronze, quarantine and late rows are TabSeparated: their payload bytes go into the insert as
  * they are (escaped only where a byte needs it) instead of being decoded to a string, JSON-quoted
  * and encoded again, and ClickHouse parses positional fields far more cheaply than JSON objects.
@@ -106,12 +96,20 @@ export const rejectionRows: RowEncoder<Rejection> = {
     ),
 }
 
-/** `toRow` comes from the schema (sinks/clickhouse/types.ts `rowFor`), decided once per schema. */
-export function silverLine<T>(
-  toRow: (value: T) => Record<string, unknown>,
-): (e: Envelope<T>, now: number) => string {
-  return (e, now) => {
-    const body = JSON.stringify(toRow(e.value))
-    return body.length > 2 ? `${body.slice(0, -1)},${lineage(e.source, now)}}` : `{${lineage(e.source, now)}}`
+/**
+ * Silver rows: the record's fields as the schema's writers make them (clickhouse/tsv-values.ts),
+ * then the lineage. TabSeparated, like the raw tables: no row object or JSON per record.
+ */
+export function silverRows<T extends object>(
+  schema: RecordSchema,
+  features: TypeFeatures,
+): RowEncoder<Envelope<T>> {
+  const fields = tsvFieldsFor<T>(schema, features)
+  return {
+    format: tabSeparated([...schema.fields.map((f) => f.name), ...LINEAGE_COLUMNS]),
+    write: (out, e, now) => {
+      const r = e.source
+      out.add(`${fields(e.value)}${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${now}`)
+    },
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { chdbPath } from '../../src/clickhouse/connect.ts'
-import { clickhouseCodeOf, fromChdbError, fromHttpError } from '../../src/clickhouse/errors.ts'
+import { clickhouseCodeOf, fromChdbError, fromHttpError, refusalText } from '../../src/clickhouse/errors.ts'
 import { redactUrl } from '../../src/config/url-credentials.ts'
 
 describe('error classification', () => {
@@ -49,5 +49,28 @@ describe('URLs', () => {
 
   it('redacts user info', () => {
     assert.equal(redactUrl('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
+  })
+
+  it('a refused row names its column: from JSONEachRow\'s key, or from TabSeparated\'s row diagnostics', () => {
+    // The texts the two formats produce on 18.16 (captured from the dev stack's server).
+    const json = fromHttpError(
+      new Error(
+        'Code: 69, e.displayText() = DB::Exception: Decimal value is too big: (while read the value of key amount), e.what() = DB::Exception',
+      ),
+      'INSERT',
+    )
+    assert.equal(refusalText(json), 'column amount: Decimal value is too big (ClickHouse code 69)')
+    const tsv = fromHttpError(
+      new Error(
+        'Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected \\t before: x\\t1\\n: (at row 1)\n\nRow 1:\nColumn 0,   name: a,      type: Int32,          parsed text: "1"\nColumn 1,   name: amount, type: Decimal(12, 2), ERROR: text "x<TAB>1<LINE FEED>" is not like Decimal(12, 2)\n\n, e.what() = DB::Exception',
+      ),
+      'INSERT',
+    )
+    assert.equal(refusalText(tsv), 'column amount: Cannot parse input (ClickHouse code 27)')
+    const bare = fromHttpError(
+      new Error('Code: 69, e.displayText() = DB::Exception: Decimal value is too small, e.what() = DB::Exception'),
+      'INSERT',
+    )
+    assert.equal(refusalText(bare), 'Decimal value is too small (ClickHouse code 69)')
   })
 })

@@ -52,9 +52,16 @@ export function tsvText(s: string): string {
   return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r\0]/g, (c) => TEXT_ESCAPES[c]!) : s
 }
 
+const NEEDS_QUOTED_ESCAPE = /[\\'\t\n\r\0]/
+
+/** A string as a quoted literal: how ClickHouse reads strings inside an array or map field. */
+export function tsvQuoted(s: string): string {
+  return NEEDS_QUOTED_ESCAPE.test(s) ? `'${s.replace(/[\\'\t\n\r\0]/g, (c) => TEXT_ESCAPES[c]!)}'` : `'${s}'`
+}
+
 /** An Array(String) field: ClickHouse reads it as quoted literals, with their own escapes. */
 export function tsvStringArray(items: readonly string[]): string {
-  return `[${items.map((s) => `'${s.replace(/[\\'\t\n\r\0]/g, (c) => TEXT_ESCAPES[c]!)}'`).join(',')}]`
+  return `[${items.map(tsvQuoted).join(',')}]`
 }
 
 /**

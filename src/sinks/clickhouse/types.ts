@@ -112,7 +112,8 @@ type Convert = (v: unknown) => unknown
 /** `undefined` means "the value is already what JSONEachRow takes": the common case, skipped per row. */
 type MaybeConvert = Convert | undefined
 
-function writerFor(t: FieldType, f: TypeFeatures): MaybeConvert {
+/** The JSON form of a value; a map on an engine without Map is its JSON text (tsv-values.ts uses it). */
+export function writerFor(t: FieldType, f: TypeFeatures): MaybeConvert {
   if (isNullable(t)) {
     if (isNullable(t[1])) return writerFor(t[1], f)
     const innerType = columnType(t[1], f)
@@ -155,7 +156,7 @@ function mapValues(m: Record<string, unknown>, convert: Convert): Record<string,
   return out
 }
 
-function daysToDate(days: number): string {
+export function daysToDate(days: number): string {
   return new Date(days * 86_400_000).toISOString().slice(0, 10)
 }
 

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ClickHouse } from '../../../src/clickhouse/client.ts'
 import type { Features } from '../../../src/clickhouse/features.ts'
-import { serializeRows } from '../../../src/clickhouse/insert-body.ts'
 import { defineSchema, type Infer } from '../../../src/schema/types.ts'
 import { silverTable } from '../../../src/sinks/clickhouse/ddl.ts'
 import { ensureTable } from '../../../src/sinks/clickhouse/ensure-table.ts'
-import { recordFor, rowFor } from '../../../src/sinks/clickhouse/types.ts'
+import { recordFor } from '../../../src/sinks/clickhouse/types.ts'
+import { RowBuffer } from '../../../src/sinks/row-buffer.ts'
+import { silverRows } from '../../../src/sinks/rows.ts'
 import { dropTables, ENGINES, uniqueSuffix } from '../../clickhouse/engines.ts'
 
 const ts = { type: 'long', logicalType: 'timestamp-millis' } as const
@@ -77,14 +78,14 @@ const records: Everything[] = [
     b: false,
     raw: Buffer.alloc(0),
     e: 'RED',
-    at: 0,
+    at: -1500,
     day: 0,
     amount: 0.01,
     wide: -0.1,
-    tags: [],
+    tags: ["it's", 'tab\tnew\nline\\ \r nul\0'],
     maybe_tags: [],
-    attrs: {},
-    times: {},
+    attrs: { "k'ey\t": 1 },
+    times: { before_1970: -86_400_001 },
     n_s: null,
     n_l: null,
     n_e: null,
@@ -112,24 +113,34 @@ for (const engine of ENGINES) {
       await ch.close()
     })
 
+    /** Through the engine's own silver encoder, as the silver sink writes them. */
+    async function insertSilver(values: Everything[]): Promise<void> {
+      const encoder = silverRows<Everything>(schema, features)
+      const out = new RowBuffer()
+      values.forEach((value, i) => {
+        const source = {
+          topic: 't',
+          partition: 0,
+          offset: String(i),
+          timestamp: 1_700_000_000_000,
+          key: null,
+          value: null,
+          headers: {},
+        }
+        encoder.write(out, { value, source, eventTime: 0, schemaId: null }, 1_700_000_000_001)
+      })
+      await ch.insertRaw(table, out.take(), encoder.format)
+    }
+
     it('every schema type reads back as written (null array/map read back empty)', async () => {
-      const toRow = rowFor<Everything>(schema, features)
-      const lineage = { _topic: 't', _partition: 0, _kafka_timestamp: 1, _ingest_time: 2 }
-      await ch.insertRaw(
-        table,
-        serializeRows(records.map((r, i) => ({ ...toRow(r), ...lineage, _offset: i }))),
-      )
+      await insertSilver(records)
       const rows = await ch.query(`SELECT * FROM \`${table}\` ORDER BY id`)
       const back = rows.map(recordFor<Everything>(schema, features))
       assert.deepEqual(back, records)
     })
 
     it('a null nullable array or map is stored as empty: ClickHouse has no Nullable(Array)', async () => {
-      const toRow = rowFor<Everything>(schema, features)
-      const r = { ...records[1]!, id: 3, n_list: null, n_map: null }
-      await ch.insert(table, [
-        { ...toRow(r), _topic: 't', _partition: 0, _offset: 9, _kafka_timestamp: 0, _ingest_time: 0 },
-      ])
+      await insertSilver([{ ...records[1]!, id: 3, n_list: null, n_map: null }])
       const [row] = await ch.query(`SELECT * FROM \`${table}\` WHERE id = 3`)
       const back = recordFor<Everything>(schema, features)(row!)
       assert.deepEqual(back.n_list, [])
