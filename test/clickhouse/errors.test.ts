@@ -51,7 +51,7 @@ describe('URLs', () => {
     assert.equal(redactUrl('http://u:secret@h:8123/db'), 'http://***@h:8123/db')
   })
 
-  it('a refused row names its column: from JSONEachRow\'s key, or from TabSeparated\'s row diagnostics', () => {
+  it("a refused row names its column: from JSONEachRow's key, or from TabSeparated's row diagnostics", () => {
     // The texts the two formats produce on 18.16 (captured from the dev stack's server).
     const json = fromHttpError(
       new Error(
@@ -68,7 +68,9 @@ describe('URLs', () => {
     )
     assert.equal(refusalText(tsv), 'column amount: Cannot parse input (ClickHouse code 27)')
     const bare = fromHttpError(
-      new Error('Code: 69, e.displayText() = DB::Exception: Decimal value is too small, e.what() = DB::Exception'),
+      new Error(
+        'Code: 69, e.displayText() = DB::Exception: Decimal value is too small, e.what() = DB::Exception',
+      ),
       'INSERT',
     )
     assert.equal(refusalText(bare), 'Decimal value is too small (ClickHouse code 69)')
