@@ -31,6 +31,14 @@ export interface Measurement {
   readonly servers: Readonly<Record<ServerName, Usage>>
   readonly redisRoundTrips: number | null
   readonly counts: readonly CountCheck[]
+  /**
+   * Events/s once the group has settled and before the tail: between the moments 20% and 90% of
+   * the messages were committed. Start-up, the group's join and the last flush are left out, so it
+   * is the rate a long run would hold. Null where progress cannot be watched (kcat).
+   */
+  readonly steadyEventsPerSecond: number | null
+  /** The server the contender's work ran inside (its `usage` is that server's): not counted twice. */
+  readonly runsInside?: ServerName
 }
 
 export interface Contender {
@@ -101,6 +109,42 @@ export async function waitUntil(
 }
 
 /**
+ * Waits until `groupId` has committed `topic` up to `end`, watching its progress; returns the
+ * steady-state rate (see `Measurement.steadyEventsPerSecond`).
+ */
+export async function waitForGroup(
+  ctx: BenchContext,
+  what: string,
+  groupId: string,
+  topic: string,
+  end: Map<number, number>,
+): Promise<number | null> {
+  let total = 0
+  for (const high of end.values()) total += high
+  const samples: Progress[] = []
+  await waitUntil(ctx, what, async () => {
+    const done = await ctx.kafka.committed(groupId, topic, end)
+    samples.push({ at: performance.now(), done })
+    return done >= total
+  })
+  return steadyRate(samples, total)
+}
+
+export interface Progress {
+  /** performance.now() milliseconds. */
+  readonly at: number
+  readonly done: number
+}
+
+/** Events/s between the first samples at 20% and at 90% of `total`; null if too few samples. */
+export function steadyRate(samples: readonly Progress[], total: number): number | null {
+  const from = samples.find((s) => s.done >= 0.2 * total)
+  const to = samples.find((s) => s.done >= 0.9 * total)
+  if (from === undefined || to === undefined || to.at <= from.at) return null
+  return ((to.done - from.done) * 1000) / (to.at - from.at)
+}
+
+/**
  * Times a worker over the whole topic: the clock starts when it is ready to consume and stops when
  * its group has committed every partition to the end (it commits only what is durable).
  */
@@ -111,9 +155,11 @@ async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measureme
   )
   const started = performance.now()
   ctx.servers.start()
-  const caughtUp = waitUntil(ctx, spec.worker, () => ctx.kafka.caughtUp(spec.groupId, spec.topic, end))
+  const caughtUp = waitForGroup(ctx, spec.worker, spec.groupId, spec.topic, end)
+  let steadyEventsPerSecond: number | null = null
   try {
     await Promise.all(workers.map((w) => w.whileAlive(caughtUp)))
+    steadyEventsPerSecond = await caughtUp
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop().catch(() => {})))
     throw err
@@ -130,6 +176,7 @@ async function runWorker(ctx: BenchContext, spec: WorkerSpec): Promise<Measureme
     servers,
     redisRoundTrips: total(stopped.map((s) => s.report.redisRoundTrips as number | null | undefined)),
     counts: await spec.counts(),
+    steadyEventsPerSecond,
   }
 }
 

@@ -30,11 +30,13 @@ export class BenchKafka {
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]))
   }
 
-  /** True once `groupId` has committed every partition of `topic` up to `end`. */
-  async caughtUp(groupId: string, topic: string, end: Map<number, number>): Promise<boolean> {
+  /** How many of `topic`'s messages up to `end` `groupId` has committed (all of them: caught up). */
+  async committed(groupId: string, topic: string, end: Map<number, number>): Promise<number> {
     const [committed] = await this.#admin.fetchOffsets({ groupId, topics: [topic] })
     const byPartition = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]))
-    return [...end].every(([partition, high]) => (byPartition.get(partition) ?? -1) >= high)
+    let done = 0
+    for (const [partition, high] of end) done += Math.min(high, Math.max(0, byPartition.get(partition) ?? 0))
+    return done
   }
 
   /** Removes the topics this run created, and the dead-letter topics Tributary made for it. */

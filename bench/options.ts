@@ -16,9 +16,12 @@ export interface BenchOptions {
   readonly resultsDir: string
 }
 
-export const USAGE = `npm run bench -- [--quick] [--events N] [--partitions N] [--only id,id]
+export const USAGE = `npm run bench -- [--quick | --long] [--events N] [--partitions N] [--only id,id]
                     [--latency-rate N] [--latency-seconds N] [--profile] [--profile-id ID]
                     [--keep] [--results-dir DIR]`
+
+/** `--long`: a run long enough that start-up and the group's join are a small part of it. */
+const LONG_EVENTS = 5_000_000
 
 /** `--profile` alone profiles the full pipeline: the one the issue asks a profile of. */
 const PROFILED_BY_DEFAULT = 'tributary-full-redis-avro'
@@ -29,6 +32,7 @@ export function parseOptions(args: string[]): BenchOptions {
     args,
     options: {
       quick: { type: 'boolean', default: false },
+      long: { type: 'boolean', default: false },
       events: { type: 'string' },
       partitions: { type: 'string', default: '6' },
       only: { type: 'string', default: '' },
@@ -41,6 +45,7 @@ export function parseOptions(args: string[]): BenchOptions {
     },
   })
   const quick = values.quick
+  if (quick && values.long) throw new Error('--quick and --long are opposites: pick one')
   const whole = (name: string, raw: string | undefined, fallback: number, min: number): number => {
     if (raw === undefined) return fallback
     const n = Number(raw)
@@ -50,7 +55,7 @@ export function parseOptions(args: string[]): BenchOptions {
   }
   return {
     quick,
-    events: whole('events', values.events, quick ? 20_000 : 1_000_000, 100),
+    events: whole('events', values.events, quick ? 20_000 : values.long ? LONG_EVENTS : 1_000_000, 100),
     partitions: whole('partitions', values.partitions, 6, 1),
     only: values.only.split(',').filter(Boolean),
     latencyRate: whole('latency-rate', values['latency-rate'], quick ? 2_000 : 20_000, 1),

@@ -50,6 +50,20 @@ export function countsOk(c: Pick<Measurement, 'counts'>): boolean {
 const fixed = (digits: number) => (x: number | null) => (x === null ? 'n/a' : x.toFixed(digits))
 const thousands = (x: number) => Math.round(x).toLocaleString('en-US')
 
+const perMillion = (seconds: number | null, messages: number) =>
+  seconds === null ? null : (seconds * 1_000_000) / messages
+
+/** The whole machine's CPU for a run: the contender's own process and every stack server's. */
+function boxCpuSeconds(c: ContenderResult): number | null {
+  let sum = c.runsInside === undefined ? c.usage.cpuSeconds : 0
+  for (const name of SERVERS) {
+    const s = c.servers[name].cpuSeconds
+    if (sum === null || s === null) return null
+    sum += s
+  }
+  return sum
+}
+
 export function resultsMarkdown(r: BenchResults): string {
   const rate = (id: string) => r.contenders.find((c) => c.id === id)?.eventsPerSecond ?? null
   const ratio = (x: number, base: number | null) => (base === null ? 'n/a' : `${(x / base).toFixed(2)}×`)
@@ -61,8 +75,11 @@ export function resultsMarkdown(r: BenchResults): string {
       'events/s',
       'vs kcat',
       'vs hand-written',
+      'steady events/s',
       'seconds',
       'CPU s',
+      'CPU s / M events',
+      'box CPU s / M events',
       'peak RSS MB',
       'server CPU s: ClickHouse / Kafka / Redis',
       'Redis round trips / 1k events',
@@ -74,8 +91,11 @@ export function resultsMarkdown(r: BenchResults): string {
       thousands(c.eventsPerSecond),
       ratio(c.eventsPerSecond, rate(RAW(c.variant))),
       ratio(c.eventsPerSecond, rate(HAND_WRITTEN)),
+      c.steadyEventsPerSecond === null ? 'n/a' : thousands(c.steadyEventsPerSecond),
       fixed(2)(c.seconds),
       fixed(1)(c.usage.cpuSeconds),
+      fixed(1)(perMillion(c.usage.cpuSeconds, d.messages)),
+      fixed(1)(perMillion(boxCpuSeconds(c), d.messages)),
       fixed(0)(c.usage.peakRssMb),
       SERVERS.map((name) => fixed(1)(c.servers[name].cpuSeconds)).join(' / '),
       c.redisRoundTrips === null ? 'n/a' : fixed(2)((c.redisRoundTrips / d.messages) * 1000),

@@ -1,5 +1,5 @@
 import { quoteIdent, quoteString, quoteTable } from '../../src/clickhouse/identifiers.ts'
-import { type Contender, runName, waitUntil } from '../contender.ts'
+import { type Contender, runName, waitForGroup } from '../contender.ts'
 import { countRows, createEventTable, eventColumns } from '../tables.ts'
 
 /**
@@ -37,7 +37,7 @@ export function clickhouseKafkaEngine(): Contender {
       await ch.command(
         `CREATE MATERIALIZED VIEW ${quoteTable(view)} TO ${quoteTable(target)} AS SELECT * FROM ${quoteTable(queue)}`,
       )
-      await waitUntil(ctx, id, () => ctx.kafka.caughtUp(target, topic, end))
+      const steadyEventsPerSecond = await waitForGroup(ctx, id, target, topic, end)
       const seconds = (performance.now() - started) / 1000
       const servers = ctx.servers.finish()
       await ch.command(`DROP TABLE ${quoteTable(view)}`)
@@ -45,8 +45,10 @@ export function clickhouseKafkaEngine(): Contender {
       return {
         seconds,
         usage: servers.clickhouse,
+        runsInside: 'clickhouse',
         servers,
         redisRoundTrips: null,
+        steadyEventsPerSecond,
         // No lineage columns in 18.16's Kafka engine, so exactly the produced messages, no more.
         counts: [await countRows(ch, target, ctx.dataset.messages)],
       }

@@ -31,6 +31,8 @@ export function kcat(variant: Variant): Contender {
         usage: exit.usage,
         servers: ctx.servers.finish(),
         redisRoundTrips: null,
+        // kcat reads to the end and exits; there is no progress to watch.
+        steadyEventsPerSecond: null,
         counts: [{ table: `(kcat read ${topic})`, expected: ctx.dataset.messages, actual: read }],
       }
     },
