@@ -36,10 +36,11 @@ const RAW_RECORD_COLUMNS = [
  * Lineage, key and headers, up to and including the tab before the value. Kafka topic names are
  * limited to [a-zA-Z0-9._-], so the lineage needs no escaping.
  */
-function tsvHead(r: KafkaRecord, ingestTime: number): string {
+function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): string {
   const k = r.key
   // Text payloads stay readable in ClickHouse; anything else (Avro, garbage) is kept as base64.
-  const key = k === null ? TSV_NULL : isUtf8(k) ? tsvText(k.toString('utf8')) : k.toString('base64')
+  const key =
+    k === null ? TSV_NULL : keyEncoding === 'utf8' ? tsvText(k.toString('utf8')) : k.toString('base64')
   let headers = '{}'
   for (const _ in r.headers) {
     headers = tsvText(JSON.stringify(r.headers))
@@ -49,9 +50,7 @@ function tsvHead(r: KafkaRecord, ingestTime: number): string {
 }
 
 /** Key encoding, header keys and header values: the columns after the value's encoding. */
-function rawTail(r: KafkaRecord): string {
-  const k = r.key
-  const keyEncoding = k === null ? 'null' : isUtf8(k) ? 'utf8' : 'base64'
+function rawTail(r: KafkaRecord, keyEncoding: KeyEncoding): string {
   if (r.headerList === undefined && isEmpty(r.headers)) return `\t${keyEncoding}\t[]\t[]`
   const list = headerListOf(r)
   return `\t${keyEncoding}\t${tsvStringArray(list.map((h) => h.key))}\t${tsvBytesArray(list.map((h) => h.value))}`
@@ -62,15 +61,24 @@ function isEmpty(o: object): boolean {
   return true
 }
 
+type KeyEncoding = 'null' | 'utf8' | 'base64'
+
 /** The whole raw record, lineage first; `tail` (starting with a tab) follows the raw columns. */
 function writeRaw(out: RowBuffer, r: KafkaRecord, ingestTime: number, tail: string): void {
   const v = r.value
-  if (v === null) out.text(`${tsvHead(r, ingestTime)}\ttombstone${rawTail(r)}${tail}`)
+  // One UTF-8 scan of the key serves both its text and its encoding column.
+  const k = r.key
+  const keyEncoding: KeyEncoding = k === null ? 'null' : isUtf8(k) ? 'utf8' : 'base64'
+  if (v === null)
+    out.text(`${tsvHead(r, ingestTime, keyEncoding)}\ttombstone${rawTail(r, keyEncoding)}${tail}`)
   else if (isUtf8(v)) {
-    out.text(tsvHead(r, ingestTime))
+    out.text(tsvHead(r, ingestTime, keyEncoding))
     out.tsvBytes(v)
-    out.text(`\tutf8${rawTail(r)}${tail}`)
-  } else out.text(`${tsvHead(r, ingestTime)}${v.toString('base64')}\tbase64${rawTail(r)}${tail}`)
+    out.text(`\tutf8${rawTail(r, keyEncoding)}${tail}`)
+  } else
+    out.text(
+      `${tsvHead(r, ingestTime, keyEncoding)}${v.toString('base64')}\tbase64${rawTail(r, keyEncoding)}${tail}`,
+    )
   out.endRow()
 }
 
