@@ -13,6 +13,7 @@ import type { Envelope, KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import { CircuitBreaker } from '../resilience/circuit-breaker.ts'
 import { isRetriableError, retry } from '../resilience/retry.ts'
+import { currentViewSql } from '../sinks/clickhouse/current.ts'
 import {
   bronzeTable,
   dedupOnInsert,
@@ -30,7 +31,7 @@ import { FanoutSink } from '../sinks/fanout-sink.ts'
 import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
 import { type DeadLetterTransport, TransactionalDeadLetters } from '../sinks/kafka/dead-letter-transport.ts'
 import { quarantineRefused } from '../sinks/refused-rows.ts'
-import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
+import { bronzeRows, changeLine, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, TableSink } from '../sinks/table-sink.ts'
 import type { AnyTopology } from '../topology/define.ts'
@@ -61,9 +62,7 @@ export async function ensureTables(
   const def = topology.definition
   const specs = [
     ...(topology.tables.bronze ? [[bronzeTable(topology.entity, features), 'bronze'] as const] : []),
-    ...(topology.tables.silver
-      ? [[silverTable(topology.entity, def.source.format.schema, features), 'silver'] as const]
-      : []),
+    ...(topology.tables.silver ? [[silverSpec(topology, features), 'silver'] as const] : []),
     [quarantineTable(topology.entity, features), 'quarantine'] as const,
     ...(topology.tables.late ? [[lateTable(topology.entity, features), 'late'] as const] : []),
     ...(def.gold ?? []).map((g) => [goldPartialsTable(g, features), 'gold'] as const),
@@ -77,7 +76,29 @@ export async function ensureTables(
   await ensureTable(clickhouse, processingLogTable(features), config.clickhouse.cluster)
   for (const g of def.gold ?? [])
     await ensureView(clickhouse, goldViewName(g), goldViewSql(g, features, config.clickhouse.cluster))
+  const changes = def.source.changes
+  if (changes && topology.tables.current)
+    await ensureView(
+      clickhouse,
+      topology.tables.current,
+      currentViewSql(
+        silverSpec(topology, features),
+        topology.tables.current,
+        changes.key,
+        config.clickhouse.cluster,
+      ),
+    )
   return layers
+}
+
+function silverSpec(topology: AnyTopology, features: Features) {
+  const { format, changes } = topology.definition.source
+  return silverTable(
+    topology.entity,
+    format.schema,
+    features,
+    changes ? { key: changes.key, features } : undefined,
+  )
 }
 
 /**
@@ -211,12 +232,20 @@ export function topologySinks(opts: {
         ingestTime,
       })
     : undefined
-  const toRow = rowFor<object>(def.source.format.schema, features)
+  const schema = def.source.format.schema
+  const toRow = rowFor<object>(schema, features)
+  const changes = def.source.changes
+  const keyRow = changes
+    ? rowFor<object>(
+        { ...schema, fields: schema.fields.filter((f: { name: string }) => changes.key.includes(f.name)) },
+        features,
+      )
+    : undefined
   const silver = topology.tables.silver
     ? new TableSink<Envelope<object>>({
         table: topology.tables.silver,
         writer,
-        encoder: jsonLines(silverLine(toRow)),
+        encoder: jsonLines(keyRow ? changeLine(toRow, keyRow) : silverLine(toRow)),
         partitionOf: (e) => e.source,
         source: (e) => e.source,
         eventTime: (e) => e.eventTime,

@@ -106,6 +106,24 @@ export const rejectionRows: RowEncoder<Rejection> = {
     ),
 }
 
+/**
+ * A change stream's silver line: the row (a delete: its key only, the other columns take their
+ * defaults), then the change's op, version and deleted flag, then lineage.
+ */
+export function changeLine<T>(
+  toRow: (value: T) => Record<string, unknown>,
+  keyRow: (value: T) => Record<string, unknown>,
+): (e: Envelope<T>, now: number) => string {
+  return (e, now) => {
+    const c = e.change
+    if (c === undefined) throw new TypeError('a change stream record reached silver without its change')
+    const body = JSON.stringify(c.deleted ? keyRow(e.value) : toRow(e.value))
+    // The version is written as digits: a UInt64 beyond 2^53 must not pass through a JS number.
+    const change = `"_op":"${c.op}","_version":${c.version},"_deleted":${c.deleted ? 1 : 0},${lineage(e.source, now)}`
+    return body.length > 2 ? `${body.slice(0, -1)},${change}}` : `{${change}}`
+  }
+}
+
 /** `toRow` comes from the schema (sinks/clickhouse/types.ts `rowFor`), decided once per schema. */
 export function silverLine<T>(
   toRow: (value: T) => Record<string, unknown>,
