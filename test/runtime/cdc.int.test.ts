@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, test } from 'node:test'
 import type { Message } from 'kafkajs'
-import type { Customer } from '../../schemas/customers.ts'
+import { CUSTOMERS, type Customer } from '../../schemas/customers.ts'
 import type { DebeziumChange } from '../../src/cdc/debezium.ts'
-import { sendAll } from '../../src/cli/commands/produce.ts'
+import { produceGenerated, sendAll } from '../../src/cli/commands/produce.ts'
 import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import { createClickHouse } from '../../src/clickhouse/connect.ts'
 import type { ChangeOp } from '../../src/records/change.ts'
@@ -177,3 +177,26 @@ for (const { engine, format } of [
     }
   })
 }
+
+test('produce --generate for a change stream: bronze = changes in silver + quarantine + tombstones, every bad input quarantined', async () => {
+  const name = uniqueName('customers-gen')
+  const t = renameTopology(customers, name)
+  await createTopic(config, name, 3)
+  const summary = await produceGenerated(ctx, t, name, 3000, 0.05, { duplicateRatio: 0.02 })
+  const invalid = Object.values(summary.invalid).reduce((a, b) => a + b, 0)
+  assert.ok(summary.tombstones > 0 && summary.duplicates > 0)
+  assert.equal(summary.produced, summary.valid + invalid + summary.duplicates + summary.tombstones)
+  const proc = spawnEngine(topologyDir('customers', name), ['--until-idle', '100'])
+  const exit = await proc.exited
+  assert.equal(exit.code, 0, proc.output())
+  const ch = await ctx.clickhouse()
+  assert.equal(await count(ch, t.tables.bronze!, '1', false), summary.produced)
+  assert.equal(await count(ch, t.tables.quarantine, '1', false), invalid)
+  const [log] = await ch.query<{ out: string }>(
+    `SELECT sum(records_out) AS out FROM tributary_processing_log WHERE topology = '${name}' AND layer = 'silver'`,
+  )
+  // A replayed change (the duplicates) is in silver twice: the same version, one current row.
+  assert.equal(Number(log?.out), summary.valid + summary.duplicates)
+  const live = await count(ch, t.tables.current!, '1', false)
+  assert.ok(live > 0 && live <= CUSTOMERS, `${live} current rows`)
+})
