@@ -8,16 +8,19 @@ import path from 'node:path'
 import { after, test } from 'node:test'
 import type { Message } from 'kafkajs'
 import { CUSTOMERS, type Customer } from '../../schemas/customers.ts'
+import { clusterEnv, holdCluster } from '../../scripts/chaos/cluster.ts'
 import type { DebeziumChange } from '../../src/cdc/debezium.ts'
 import { produceGenerated, sendAll } from '../../src/cli/commands/produce.ts'
 import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import { createClickHouse } from '../../src/clickhouse/connect.ts'
 import type { ChangeOp } from '../../src/records/change.ts'
+import { clients } from '../../src/runtime/clients.ts'
 import { bindSource } from '../../src/serde/bind.ts'
 import { spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
 import customers from '../../topologies/customers.ts'
 import { count, createTopic, testConfig, testContext, uniqueName } from '../support/engine.ts'
+import { clusterModeSkip } from '../support/stack.ts'
 
 const config = testConfig()
 const ctx = testContext(config)
@@ -104,8 +107,14 @@ async function currentRows(ch: ClickHouse, table: string) {
 for (const { engine, format } of [
   { engine: 'ClickHouse 18.16', format: 'avro' },
   { engine: 'chDB 26', format: 'json' },
+  // Replicated <name>_local per shard, Distributed silver, the view on every server.
+  { engine: 'a ClickHouse 18.16 cluster', format: 'avro' },
 ] as const) {
-  test(`CDC on ${engine} (${format} envelopes): silver's current state equals the source table's, via a plain query`, async () => {
+  const cluster = engine === 'a ClickHouse 18.16 cluster'
+  test(`CDC on ${engine} (${format} envelopes): silver's current state equals the source table's, via a plain query`, {
+    skip: cluster && clusterModeSkip,
+  }, async (tc) => {
+    if (cluster) tc.after(await holdCluster())
     const name = uniqueName('customers-cdc')
     const t = renameTopology(customers, name)
     await createTopic(config, name, 3)
@@ -148,12 +157,18 @@ for (const { engine, format } of [
     const proc = spawnEngine(
       topologyDir('customers', name, format === 'json' ? 'json' : undefined),
       ['--until-idle', '100'],
-      engine === 'chDB 26' ? { TRIBUTARY_CLICKHOUSE_URL: `chdb:${chdbDir}` } : {},
+      engine === 'chDB 26' ? { TRIBUTARY_CLICKHOUSE_URL: `chdb:${chdbDir}` } : cluster ? clusterEnv() : {},
     )
     const exit = await proc.exited
     assert.equal(exit.code, 0, proc.output())
 
-    const ch = engine === 'chDB 26' ? await createClickHouse(`chdb:${chdbDir}`) : await ctx.clickhouse()
+    const own = engine === 'chDB 26' || cluster
+    const ch =
+      engine === 'chDB 26'
+        ? await createClickHouse(`chdb:${chdbDir}`)
+        : cluster
+          ? await clients.clickhouse(testConfig(clusterEnv()))
+          : await ctx.clickhouse()
     try {
       const expected = rowsOf(finalState(sent))
       // The exact surface: a plain query of the view.
@@ -173,7 +188,7 @@ for (const { engine, format } of [
       )
       assert.equal(Number(log?.out) + 1 + tombstones, messages.length)
     } finally {
-      if (engine === 'chDB 26') await ch.close()
+      if (own) await ch.close()
     }
   })
 }

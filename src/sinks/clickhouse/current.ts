@@ -21,19 +21,26 @@ export function currentViewSql(
 ): string {
   const keys = key.map(quoteIdent)
   // Stored schema columns only: lineage and ALIAS columns are per change, not per current row.
-  const values = silver.columns
-    .filter((c) => !c.alias && !PER_CHANGE.has(c.name) && !key.includes(c.name))
-    .map((c) => c.name)
-  const row = [...values, '_op', '_deleted']
-  const at = (name: string) => `s.${row.indexOf(name) + 1}`
+  const columns = silver.columns.filter((c) => !c.alias && !PER_CHANGE.has(c.name) && !key.includes(c.name))
+  // 18.16 garbles a Nullable inside a tuple's aggregate state sent between shards: a nullable
+  // column travels as its null flag and its value with the null replaced by the type's default.
+  const parts: string[] = []
+  const at = (expr: string) => `s.${parts.push(expr)}`
+  const values = columns.map((c) => {
+    const q = quoteIdent(c.name)
+    if (!/^(LowCardinality\()?Nullable\(/.test(c.type)) return `${at(q)} AS ${q}`
+    return `if(${at(`isNull(${q})`)}, NULL, ${at(`assumeNotNull(${q})`)}) AS ${q}`
+  })
+  const op = at('_op')
+  const deleted = at('_deleted')
   return [
     `CREATE VIEW IF NOT EXISTS ${quoteTable(view)}${onCluster(cluster)} AS`,
-    `SELECT ${[...keys, ...values.map((v) => `${at(v)} AS ${quoteIdent(v)}`), `${at('_op')} AS _op`, 'v AS _version'].join(', ')}`,
+    `SELECT ${[...keys, ...values, `${op} AS _op`, 'v AS _version'].join(', ')}`,
     'FROM (',
-    `  SELECT ${keys.join(', ')}, argMax(tuple(${row.map(quoteIdent).join(', ')}), _version) AS s, max(_version) AS v`,
+    `  SELECT ${keys.join(', ')}, argMax(tuple(${parts.join(', ')}), _version) AS s, max(_version) AS v`,
     `  FROM ${quoteTable(silver.name)}`,
     `  GROUP BY ${keys.join(', ')}`,
     ')',
-    `WHERE ${at('_deleted')} = 0`,
+    `WHERE ${deleted} = 0`,
   ].join('\n')
 }

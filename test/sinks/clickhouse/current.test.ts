@@ -59,10 +59,10 @@ describe('a change stream silver', () => {
     )
     assert.match(
       sql,
-      /argMax\(tuple\(`name`, `email`, `country`, `tier`, `updated_at`, `_op`, `_deleted`\), _version\)/,
+      /argMax\(tuple\(`name`, isNull\(`email`\), assumeNotNull\(`email`\), `country`, `tier`, `updated_at`, _op, _deleted\), _version\)/,
     )
     assert.match(sql, /GROUP BY `id`/)
-    assert.match(sql, /WHERE s\.7 = 0$/)
+    assert.match(sql, /WHERE s\.8 = 0$/)
     assert.doesNotMatch(sql, /_offset|_utc|FINAL/)
   })
 })
