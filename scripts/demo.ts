@@ -29,8 +29,10 @@ for (const t of topologies) {
   const summary = await produceGenerated(ctx, t, t.definition.source.topics[0]!, N, 0.05, {
     from: before.get(t.name)!,
   })
+  const invalid = Object.values(summary.invalid).reduce((a, b) => a + b, 0)
+  const tombstones = summary.tombstones > 0 ? `, ${summary.tombstones} tombstones` : ''
   console.log(
-    `produced to ${summary.topic}: ${summary.produced} events, ${summary.produced - summary.valid} of them invalid`,
+    `produced to ${summary.topic}: ${summary.produced} events, ${invalid} of them invalid${tombstones}`,
   )
 }
 
@@ -52,9 +54,24 @@ for (const t of topologies) {
     await countOf(t.tables.silver!),
     await countOf(t.tables.quarantine),
   ]
-  console.log(
-    `\n== ${t.name}: bronze ${b} = silver ${s} + quarantine ${q} ${b === s + q ? '(accounted for)' : '(MISMATCH)'}`,
-  )
+  if (t.tables.current) {
+    // Silver keeps one row per key, so the changes it took are read from the processing log.
+    const [c] = await ch.query<{ n: string }>(
+      `SELECT sum(records_out) AS n FROM tributary_processing_log WHERE topology = '${t.name}' AND layer = 'silver'`,
+    )
+    const plain = async (sql: string) => Number((await ch.query<{ n: string }>(sql))[0]?.n ?? 0)
+    const x = await plain(
+      `SELECT count() AS n FROM ${t.tables.bronze} FINAL WHERE _value_encoding = 'tombstone'`,
+    )
+    const live = await plain(`SELECT count() AS n FROM ${t.tables.current}`)
+    const changes = Number(c?.n ?? 0)
+    console.log(
+      `\n== ${t.name}: bronze ${b} = changes ${changes} + quarantine ${q} + tombstones ${x} ${b === changes + q + x ? '(accounted for)' : '(MISMATCH)'}; ${live} current rows in ${t.tables.current}`,
+    )
+  } else
+    console.log(
+      `\n== ${t.name}: bronze ${b} = silver ${s} + quarantine ${q} ${b === s + q ? '(accounted for)' : '(MISMATCH)'}`,
+    )
   const sample = await ch.query(`SELECT * FROM ${t.tables.silver} ORDER BY _offset DESC LIMIT 2`)
   console.log('silver sample:', JSON.stringify(sample, null, 1))
   const reasons = await ch.query(

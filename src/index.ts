@@ -3,6 +3,7 @@
  * from a program (the CLI, the demo and the bench use it). Everything else is internal.
  */
 
+export { type ChangeStream, type DebeziumChange, type DebeziumOptions, debezium } from './cdc/debezium.ts'
 export { type LoadOptions as LoadConfigOptions, loadConfig, type TributaryConfig } from './config/config.ts'
 export { ConfigError, TributaryError } from './errors/tributary-error.ts'
 export type { Envelope, KafkaRecord } from './records/record.ts'

@@ -23,6 +23,12 @@ export interface Features {
   replicated: boolean
   /** The insert setting `insert_deduplication_token` exists (22.2+): a block can be named. */
   insertDeduplicationToken: boolean
+  /**
+   * `ReplacingMergeTree(version, is_deleted)` exists (23.2+, found by its merge settings): FINAL and
+   * merges then treat the newest version's deleted flag as the row being gone. 18.16 has only the
+   * version: the flag is a plain column there.
+   */
+  replacingIsDeleted: boolean
   /** Output formats the engine can produce (18.16 has no Parquet output). */
   outputFormats: readonly string[]
 }
@@ -42,7 +48,7 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
       "SELECT name, value FROM system.settings WHERE name IN ('allow_experimental_low_cardinality_type', 'allow_experimental_map_type', 'insert_deduplication_token')",
     ),
     ch.query<{ name: string }>(
-      "SELECT name FROM system.merge_tree_settings WHERE name = 'non_replicated_deduplication_window'",
+      "SELECT name FROM system.merge_tree_settings WHERE name IN ('non_replicated_deduplication_window', 'clean_deleted_rows', 'allow_experimental_replacing_merge_with_cleanup')",
     ),
     ch.query<{ name: string }>('SELECT name FROM system.formats WHERE is_output = 1'),
     hasReplication(ch),
@@ -51,6 +57,7 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
   const [major = 0, minor = 0] = version.split('.').map(Number)
   const family = new Set(families.map((r) => r.name))
   const flag = new Map(settings.map((r) => [r.name, r.value]))
+  const treeSetting = new Set(mergeTree.map((r) => r.name))
   // A type behind a setting that defaults to off is unusable for tables others will insert into.
   const usable = (type: string, gate: string) => family.has(type) && (flag.get(gate) ?? '1') !== '0'
   return {
@@ -60,7 +67,11 @@ export async function detectFeatures(ch: FeatureProbe): Promise<Features> {
     dateTime64: family.has('DateTime64'),
     lowCardinality: usable('LowCardinality', 'allow_experimental_low_cardinality_type'),
     mapType: usable('Map', 'allow_experimental_map_type'),
-    nonReplicatedDedupWindow: mergeTree.length > 0,
+    nonReplicatedDedupWindow: treeSetting.has('non_replicated_deduplication_window'),
+    // The settings that came with is_deleted (23.2) and its cleanup; either one means it is there.
+    replacingIsDeleted:
+      treeSetting.has('clean_deleted_rows') ||
+      treeSetting.has('allow_experimental_replacing_merge_with_cleanup'),
     insertDeduplicationToken: flag.has('insert_deduplication_token'),
     replicated,
     outputFormats: formats.map((r) => r.name).sort(),

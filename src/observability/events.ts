@@ -103,6 +103,8 @@ export interface RecordCounts {
   valid: number
   duplicates: number
   late: number
+  /** Change streams' tombstones: kept in bronze, nothing to load into silver. */
+  tombstones: number
 }
 
 // Fails to compile if the name list and the payload map drift apart.

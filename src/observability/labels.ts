@@ -4,7 +4,7 @@
  */
 export type Layer = 'bronze' | 'silver' | 'quarantine' | 'late' | 'gold'
 
-export type RecordOutcome = 'in' | 'out' | 'invalid' | 'dead_lettered' | 'duplicate' | 'late'
+export type RecordOutcome = 'in' | 'out' | 'invalid' | 'dead_lettered' | 'duplicate' | 'late' | 'tombstone'
 
 export type CircuitState = 'closed' | 'half-open' | 'open'
 

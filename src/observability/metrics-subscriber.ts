@@ -51,6 +51,7 @@ export function subscribeMetrics(events: EngineEvents, metrics: Metrics): () => 
       if (d.valid) metrics.records(t, 'validate', 'silver', 'out', d.valid)
       if (d.duplicates) metrics.records(t, 'dedup', 'silver', 'duplicate', d.duplicates)
       if (d.late) metrics.records(t, 'window', 'gold', 'late', d.late)
+      if (d.tombstones) metrics.records(t, 'decode', 'bronze', 'tombstone', d.tombstones)
       const validated = d.valid + d.rejectedDecode + d.rejectedValidate
       if (validated > 0) metrics.quality(t, d.valid, validated)
       for (const [rule, n] of ruleFailures) metrics.ruleFailures(t, rule, n)

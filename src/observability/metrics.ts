@@ -61,7 +61,7 @@ export class Metrics {
 
     this.#records = new Counter({
       name: 'tributary_records_total',
-      help: 'Records seen by an operator, by outcome (in, out, invalid, dead_lettered, duplicate, late).',
+      help: 'Records seen by an operator, by outcome (in, out, invalid, dead_lettered, duplicate, late, tombstone).',
       labelNames: ['topology', 'operator', 'layer', 'outcome'],
       registers,
     })

@@ -13,17 +13,23 @@ export interface DecodeOptions<T> {
   readonly stats: PipelineStats
   /** Payloads above this many bytes are rejected before decoding. */
   readonly maxPayloadBytes: number
+  /** A change stream's null values are tombstones (a delete's compaction marker): counted, not decoded. */
+  readonly tombstones?: boolean
 }
 
 /** Bytes to typed values; anything undecodable leaves through `reject`, never as an error. */
 export function decode<T>(opts: DecodeOptions<T>): OperatorFunction<KafkaRecord, Envelope<unknown>> {
-  const { topology, serde, reject, stats, maxPayloadBytes } = opts
+  const { topology, serde, reject, stats, maxPayloadBytes, tombstones = false } = opts
   const fail = (source: KafkaRecord, code: string, reason: string) => {
     stats.rejectedDecode++
     stats.countReject(code)
     reject({ source, topology, stage: 'decode', code, reason, rules: [] })
   }
   return operator((emit) => (record) => {
+    if (tombstones && record.value === null) {
+      stats.tombstones++
+      return
+    }
     if (record.value !== null && record.value.length > maxPayloadBytes) {
       fail(
         record,

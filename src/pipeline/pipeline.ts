@@ -1,4 +1,5 @@
 import { type Observable, Subject } from 'rxjs'
+import { changes } from '../operators/changes.ts'
 import { decode } from '../operators/decode.ts'
 import { dedup } from '../operators/dedup.ts'
 import { validate } from '../operators/validate.ts'
@@ -144,6 +145,18 @@ function decodedLayers<S extends RecordSchema>(
             reject,
             stats,
             maxPayloadBytes: def.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+            tombstones: def.source.changes !== undefined,
+          }),
+        )
+        break
+      case 'changes':
+        valid = valid.pipe(
+          changes({
+            topology: topology.name,
+            stream: step.stream,
+            reject,
+            stats,
+            deletes: (env) => sinks.silver?.add(env as Envelope<Infer<S>>),
           }),
         )
         break

@@ -1,3 +1,5 @@
+import type { Change } from './change.ts'
+
 /** A Kafka message as the source hands it over: raw bytes plus where it came from. */
 export interface KafkaRecord {
   readonly topic: string
@@ -35,4 +37,6 @@ export interface Envelope<T> {
   /** Event time, epoch milliseconds: the topology's `eventTime` or else the Kafka timestamp. */
   readonly eventTime: number
   readonly schemaId: number | null
+  /** Set when the source is a change stream: the row is the change's `after` image (or a deleted key). */
+  readonly change?: Change
 }

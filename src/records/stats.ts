@@ -10,6 +10,8 @@ export class PipelineStats {
   valid = 0
   duplicates = 0
   late = 0
+  /** Change streams: null values after a delete (log compaction markers), in bronze only. */
+  tombstones = 0
   readonly ruleFailures = new Map<string, number>()
   readonly rejectCodes = new Map<string, number>()
 

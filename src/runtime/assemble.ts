@@ -10,7 +10,7 @@ import type { TributaryConfig } from '../config/config.ts'
 import { ENGINE_EVENTS, type EngineEvents } from '../observability/events.ts'
 import { buildPipeline, type Pipeline } from '../pipeline/pipeline.ts'
 import type { TopicPartitionOffset } from '../records/partition.ts'
-import { bindFormat } from '../serde/bind.ts'
+import { bindSource } from '../serde/bind.ts'
 import type { ValueSerde } from '../serde/format.ts'
 import type { SchemaRegistry } from '../serde/registry.ts'
 import { columnCheck } from '../sinks/clickhouse/capacity.ts'
@@ -118,7 +118,7 @@ export async function assemble(
       await redisWait(r.error)
     },
   })
-  const serde = bindFormat(def.source.format, deps.registry)
+  const serde = bindSource(def.source, deps.registry)
   const pipeline = buildPipeline(
     topology,
     serde,

@@ -4,7 +4,15 @@ import type { PipelineStats } from '../records/stats.ts'
 /** Reject codes the validate stage gives; every other one comes from decoding. */
 const VALIDATE_CODES = new Set(['RULES_FAILED', 'VALUE_OUT_OF_RANGE', 'EVENT_TIME_OUT_OF_BOUNDS'])
 
-const COUNTED = ['decoded', 'rejectedDecode', 'rejectedValidate', 'valid', 'duplicates', 'late'] as const
+const COUNTED = [
+  'decoded',
+  'rejectedDecode',
+  'rejectedValidate',
+  'valid',
+  'duplicates',
+  'late',
+  'tombstones',
+] as const
 
 /**
  * Turns the pipeline's plain counters into events, once per batch, by difference: what each
@@ -21,6 +29,7 @@ export class StatsReporter {
     valid: 0,
     duplicates: 0,
     late: 0,
+    tombstones: 0,
   }
   private readonly lastRules = new Map<string, number>()
   private readonly lastCodes = new Map<string, number>()

@@ -13,6 +13,7 @@ import type { Envelope, KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import { CircuitBreaker } from '../resilience/circuit-breaker.ts'
 import { isRetriableError, retry } from '../resilience/retry.ts'
+import { currentViewSql } from '../sinks/clickhouse/current.ts'
 import {
   bronzeTable,
   dedupOnInsert,
@@ -24,12 +25,13 @@ import {
 import { ensureTable, ensureView } from '../sinks/clickhouse/ensure-table.ts'
 import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../sinks/clickhouse/gold.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
+import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
 import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
 import { type DeadLetterTransport, TransactionalDeadLetters } from '../sinks/kafka/dead-letter-transport.ts'
 import { quarantineRefused } from '../sinks/refused-rows.ts'
-import { bronzeRows, rejectionRows, silverRows } from '../sinks/rows.ts'
+import { bronzeRows, changeLine, rejectionRows, silverRows } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, TableSink } from '../sinks/table-sink.ts'
 import type { AnyTopology } from '../topology/define.ts'
@@ -60,9 +62,7 @@ export async function ensureTables(
   const def = topology.definition
   const specs = [
     ...(topology.tables.bronze ? [[bronzeTable(topology.entity, features), 'bronze'] as const] : []),
-    ...(topology.tables.silver
-      ? [[silverTable(topology.entity, def.source.format.schema, features), 'silver'] as const]
-      : []),
+    ...(topology.tables.silver ? [[silverSpec(topology, features), 'silver'] as const] : []),
     [quarantineTable(topology.entity, features), 'quarantine'] as const,
     ...(topology.tables.late ? [[lateTable(topology.entity, features), 'late'] as const] : []),
     ...(def.gold ?? []).map((g) => [goldPartialsTable(g, features), 'gold'] as const),
@@ -76,7 +76,29 @@ export async function ensureTables(
   await ensureTable(clickhouse, processingLogTable(features), config.clickhouse.cluster)
   for (const g of def.gold ?? [])
     await ensureView(clickhouse, goldViewName(g), goldViewSql(g, features, config.clickhouse.cluster))
+  const changes = def.source.changes
+  if (changes && topology.tables.current)
+    await ensureView(
+      clickhouse,
+      topology.tables.current,
+      currentViewSql(
+        silverSpec(topology, features),
+        topology.tables.current,
+        changes.key,
+        config.clickhouse.cluster,
+      ),
+    )
   return layers
+}
+
+function silverSpec(topology: AnyTopology, features: Features) {
+  const { format, changes } = topology.definition.source
+  return silverTable(
+    topology.entity,
+    format.schema,
+    features,
+    changes ? { key: changes.key, features } : undefined,
+  )
 }
 
 /**
@@ -210,11 +232,28 @@ export function topologySinks(opts: {
         ingestTime,
       })
     : undefined
+  const schema = def.source.format.schema
+  const changes = def.source.changes
+  // A change stream's rows stay JSONEachRow (see changeLine); every other silver is TabSeparated.
+  const encoder = changes
+    ? jsonLines(
+        changeLine(
+          rowFor<object>(schema, features),
+          rowFor<object>(
+            {
+              ...schema,
+              fields: schema.fields.filter((f: { name: string }) => changes.key.includes(f.name)),
+            },
+            features,
+          ),
+        ),
+      )
+    : silverRows<object>(schema, features)
   const silver = topology.tables.silver
     ? new TableSink<Envelope<object>>({
         table: topology.tables.silver,
         writer,
-        encoder: silverRows<object>(def.source.format.schema, features),
+        encoder,
         partitionOf: (e) => e.source,
         source: (e) => e.source,
         eventTime: (e) => e.eventTime,

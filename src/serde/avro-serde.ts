@@ -2,6 +2,7 @@ import type avro from 'avsc'
 
 type Resolver = ReturnType<avro.Type['createResolver']>
 interface Reader {
+  readonly reader: avro.Type
   readonly resolver: Resolver
   readonly writer: avro.Type
 }
@@ -27,6 +28,11 @@ export interface AvroSerdeOptions {
   /** Misses remembered at most; default 100,000. */
   readonly maxMisses?: number
   readonly now?: () => number
+  /**
+   * The reader schema for one writer schema, where it must borrow the writer's names (Debezium's
+   * envelope, named after its topic). Default: `schema` for every writer.
+   */
+  readonly readerFor?: (writer: unknown) => object
 }
 
 /**
@@ -39,7 +45,8 @@ export function avroSerde<T>(
   registry: SchemaRegistry,
   options: AvroSerdeOptions & TextPolicy = {},
 ): ValueSerde<T> {
-  const reader = options.invalidUtf8 === 'replace' ? avroType(schema) : strictAvroType(schema)
+  const typeOf = (s: object) => (options.invalidUtf8 === 'replace' ? avroType(s) : strictAvroType(s))
+  const reader = typeOf(schema)
   // Per writer schema id (immutable in a registry): a resolver, or why no record with it can be read.
   const resolvers = new Map<number, Reader | DecodeError>()
   const misses = new SchemaMisses({
@@ -58,7 +65,8 @@ export function avroSerde<T>(
     misses.delete(id)
     try {
       const writer = avroType(writerSchema)
-      resolvers.set(id, { resolver: reader.createResolver(writer), writer })
+      const own = options.readerFor ? typeOf(options.readerFor(writerSchema)) : reader
+      resolvers.set(id, { reader: own, resolver: own.createResolver(writer), writer })
     } catch (cause) {
       resolvers.set(
         id,
@@ -99,7 +107,7 @@ export function avroSerde<T>(
       if (resolver instanceof DecodeError) throw resolver
       const body = payload.subarray(5)
       try {
-        return { value: reader.fromBuffer(body, resolver.resolver) as T, schemaId: id }
+        return { value: resolver.reader.fromBuffer(body, resolver.resolver) as T, schemaId: id }
       } catch (cause) {
         if (cause instanceof InvalidUtf8Error)
           throw new DecodeError(cause.message, { code: 'INVALID_UTF8', cause })

@@ -5,12 +5,22 @@ import path from 'node:path'
 
 const repo = path.resolve(import.meta.dirname, '../..')
 
-/** A topologies folder holding one example topology renamed for this test, for a child engine. */
-export function topologyDir(example: 'orders' | 'sensor-readings', name: string): string {
+/**
+ * A topologies folder holding one example topology renamed for this test, for a child engine;
+ * `format: 'json'` reads the example's schema as JSON instead of its own format.
+ */
+export function topologyDir(
+  example: 'orders' | 'sensor-readings' | 'customers',
+  name: string,
+  format?: 'json',
+): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tributary-topologies-'))
+  const base = format
+    ? `import { json } from '${repo}/src/serde/format.ts'\nimport { defineTopology } from '${repo}/src/topology/define.ts'\nimport example from '${repo}/topologies/${example}.ts'\nconst d = example.definition\nconst base = defineTopology({ ...d, source: { ...d.source, format: json(d.source.format.schema) } })\n`
+    : `import base from '${repo}/topologies/${example}.ts'\n`
   writeFileSync(
     path.join(dir, `${name}.ts`),
-    `import base from '${repo}/topologies/${example}.ts'\nimport { renameTopology } from '${repo}/src/testing/rename.ts'\nexport default renameTopology(base, '${name}')\n`,
+    `${base}import { renameTopology } from '${repo}/src/testing/rename.ts'\nexport default renameTopology(base, '${name}')\n`,
   )
   return dir
 }

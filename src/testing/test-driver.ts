@@ -2,7 +2,7 @@ import { buildPipeline, type Pipeline } from '../pipeline/pipeline.ts'
 import type { Envelope, KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
-import { bindFormat } from '../serde/bind.ts'
+import { bindSource } from '../serde/bind.ts'
 import { memoryRegistry, type SchemaRegistry } from '../serde/registry.ts'
 import { MemorySink } from '../sinks/memory-sink.ts'
 import { PartitionStates } from '../state/partition-states.ts'
@@ -51,7 +51,7 @@ export class TopologyTestDriver<S extends RecordSchema> {
     this.topology = topology
     this.registry = options.registry ?? memoryRegistry()
     this.clock = options.startTime ?? Date.UTC(2026, 0, 1)
-    this.serde = bindFormat(topology.definition.source.format, this.registry)
+    this.serde = bindSource(topology.definition.source, this.registry)
     this.goldSinks = new Map((topology.definition.gold ?? []).map((g) => [g.name, new MemorySink(g.name)]))
     this.pipeline = buildPipeline(
       topology,

@@ -1,7 +1,8 @@
 import type { OperatorFunction } from 'rxjs'
+import type { ChangeStream } from '../cdc/debezium.ts'
 import { ConfigError } from '../errors/tributary-error.ts'
 import type { Envelope } from '../records/record.ts'
-import type { Infer, RecordSchema } from '../schema/types.ts'
+import { type Infer, isNullable, type RecordSchema } from '../schema/types.ts'
 import type { ValueFormat } from '../serde/format.ts'
 import type { Rules } from '../validation/rules.ts'
 import type { Duration } from '../windows/durations.ts'
@@ -22,6 +23,11 @@ export interface TopologySpec<S extends RecordSchema> {
   readonly source: {
     readonly topics: readonly string[]
     readonly format: ValueFormat<S>
+    /**
+     * The topics carry changes to a table, e.g. `debezium({ key: 'id', version: 'source.lsn' })`:
+     * silver then holds each key's current row (see `tables.current`).
+     */
+    readonly changes?: ChangeStream<keyof NoInfer<Infer<S>> & string>
   }
   /** Which tables to write; both default to true (bronze-only runs feed a raw landing zone). */
   readonly layers?: { readonly bronze?: boolean; readonly silver?: boolean }
@@ -82,6 +88,8 @@ export interface Topology<S extends RecordSchema = RecordSchema> {
   readonly tables: {
     readonly bronze?: string
     readonly silver?: string
+    /** A change stream's `silver_<entity>_current` view: one row per live key, exact without FINAL. */
+    readonly current?: string
     readonly quarantine: string
     /** Records too late for a gold window; present when the topology declares gold. */
     readonly late?: string
@@ -140,6 +148,8 @@ export function defineTopology<S extends RecordSchema>(
     throw new ConfigError(`topology ${name}: source.topics`, 'no topics', 'name at least one Kafka topic')
   }
   const gold = definition.gold ?? []
+  if (definition.source.changes)
+    checkChanges(name, definition.source.changes, definition.source.format.schema, gold)
   checkGold(name, gold)
   watermarkMs(name, definition.watermark)
   eventTimeBoundsMs(name, definition.eventTimeBounds)
@@ -153,9 +163,40 @@ export function defineTopology<S extends RecordSchema>(
     tables: {
       ...(bronze ? { bronze: tableNames.bronze(entity) } : {}),
       ...(silver ? { silver: tableNames.silver(entity) } : {}),
+      ...(silver && definition.source.changes ? { current: tableNames.current(entity) } : {}),
       quarantine: tableNames.quarantine(entity),
       ...(gold.length > 0 ? { late: tableNames.late(entity) } : {}),
       gold: gold.map((g) => tableNames.gold(g.name)),
     },
   }
+}
+
+/** A change stream's key must be columns of the row, never null; gold would count changes, not rows. */
+function checkChanges(
+  name: string,
+  changes: ChangeStream,
+  schema: RecordSchema,
+  gold: readonly unknown[],
+): void {
+  for (const k of changes.key) {
+    const field = schema.fields.find((f) => f.name === k)
+    if (!field)
+      throw new ConfigError(
+        `topology ${name}: source.changes.key`,
+        `${JSON.stringify(k)} is not a field of ${schema.name}`,
+        `name the primary key's fields, one of: ${schema.fields.map((f) => f.name).join(', ')}`,
+      )
+    if (isNullable(field.type))
+      throw new ConfigError(
+        `topology ${name}: source.changes.key`,
+        `${k} is nullable in ${schema.name}, and a primary key column cannot be`,
+        `declare ${k} without "null" in its type`,
+      )
+  }
+  if (gold.length > 0)
+    throw new ConfigError(
+      `topology ${name}: gold`,
+      'windowed gold over a change stream would aggregate changes, not rows',
+      'aggregate the current state in ClickHouse (a view over silver_<entity>_current), or drop source.changes',
+    )
 }

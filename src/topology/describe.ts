@@ -33,14 +33,28 @@ export function topologyGraph(t: Topology): Graph {
               `validate (${def.source.format.kind === 'json' ? 'schema + ' : ''}${step.rules.length} rules)`,
               'operator',
             )
-          : step.kind === 'dedup'
-            ? node('dedup', `dedup ${step.dedup.name} (retention ${step.dedup.retention})`, 'operator')
-            : node(`transform_${i}`, step.step.name, 'operator')
+          : step.kind === 'changes'
+            ? node(
+                'changes',
+                `debezium changes (key ${step.stream.key.join(', ')}, version ${step.stream.versionLabel})`,
+                'operator',
+              )
+            : step.kind === 'dedup'
+              ? node('dedup', `dedup ${step.dedup.name} (retention ${step.dedup.retention})`, 'operator')
+              : node(`transform_${i}`, step.step.name, 'operator')
     if (last === undefined) for (const topic of topics) g.edges.push({ from: topic, to: id })
     else g.edges.push({ from: last, to: id })
-    if (step.kind === 'decode' || step.kind === 'validate') {
+    if (step.kind === 'decode' || step.kind === 'validate' || step.kind === 'changes') {
       if (!g.nodes.some((n) => n.id === 'quarantine')) node('quarantine', quarantine, 'table')
-      g.edges.push({ from: id, to: 'quarantine', label: step.kind === 'decode' ? 'undecodable' : 'invalid' })
+      g.edges.push({
+        from: id,
+        to: 'quarantine',
+        label: step.kind === 'validate' ? 'invalid' : 'undecodable',
+      })
+    }
+    if (step.kind === 'changes' && t.tables.silver) {
+      node('silver', t.tables.silver, 'table')
+      g.edges.push({ from: id, to: 'silver', label: 'deletes' })
     }
     last = id
   }
@@ -49,7 +63,7 @@ export function topologyGraph(t: Topology): Graph {
     return g
   }
   if (t.tables.silver) {
-    node('silver', t.tables.silver, 'table')
+    if (!g.nodes.some((n) => n.id === 'silver')) node('silver', t.tables.silver, 'table')
     g.edges.push({ from: last, to: 'silver', label: 'valid' })
   }
   for (const gold of plan.gold) {

@@ -5,6 +5,8 @@
 export const tableNames = {
   bronze: (entity: string) => `bronze_${entity}`,
   silver: (entity: string) => `silver_${entity}`,
+  /** A change stream's current state per key: the view users query (exact without FINAL). */
+  current: (entity: string) => `silver_${entity}_current`,
   quarantine: (entity: string) => `quarantine_${entity}`,
   late: (entity: string) => `late_${entity}`,
   /** The view users query. */

@@ -239,7 +239,15 @@ test('records.counted feeds the per-operator record counters, quality and rule f
   })
   events.emit('records.counted', {
     topology: t,
-    counts: { decoded: 9, rejectedDecode: 1, rejectedValidate: 2, valid: 7, duplicates: 1, late: 0 },
+    counts: {
+      decoded: 9,
+      rejectedDecode: 1,
+      rejectedValidate: 2,
+      valid: 7,
+      duplicates: 1,
+      late: 0,
+      tombstones: 0,
+    },
     ruleFailures: [['amount.positive', 2]],
   })
   const text = await metrics.text()

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Kafka, Message } from 'kafkajs'
+import { ChangeGenerator, changeEvent } from '../../cdc/generate.ts'
 import type { RecordSchema } from '../../schema/types.ts'
-import { bindFormat } from '../../serde/bind.ts'
+import { bindSource } from '../../serde/bind.ts'
 import { sendChunked } from '../../sinks/kafka/send-chunked.ts'
 import { createKafka } from '../../sources/kafka/client.ts'
 import { idempotentProducer } from '../../sources/kafka/producer.ts'
@@ -42,6 +43,8 @@ export interface ProduceSummary {
   valid: number
   /** Extra copies of valid events (not counted in `valid`). */
   duplicates: number
+  /** Change streams: the tombstones after deletes (not counted in `valid`). */
+  tombstones: number
   invalid: Record<InvalidKind, number>
 }
 
@@ -58,34 +61,37 @@ async function invalidMessage(
   i: number,
   t: Topology,
   encode: (v: unknown) => Promise<Buffer>,
+  wrap: (row: unknown) => unknown,
 ): Promise<Buffer | null> {
   const ex = t.definition.examples!
   const valid = ex.valid(i) as Record<string, unknown>
+  const changes = t.definition.source.changes !== undefined
   const json = t.definition.source.format.kind === 'json'
   const firstRequired = t.definition.source.format.schema.fields.find((f) => !Array.isArray(f.type))!.name
   switch (kind) {
     case 'garbage':
       return Buffer.from(`\u0001garbage-${i}\u00ff`, 'latin1')
     case 'empty':
-      return null
+      // A change stream's null value is a tombstone, not bad input: send zero bytes instead.
+      return changes ? Buffer.alloc(0) : null
     case 'unknown-schema':
       return json
         ? Buffer.from(`[not json ${i}`)
         : Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), Buffer.from('xx')])
     case 'missing-field': {
-      if (!json) return (await encode(valid)).subarray(0, 8) // truncated Avro body
+      if (!json) return (await encode(wrap(valid))).subarray(0, 8) // truncated Avro body
       const { [firstRequired]: _, ...rest } = valid
-      return Buffer.from(JSON.stringify(rest))
+      return Buffer.from(JSON.stringify(wrap(rest)))
     }
     case 'wrong-type':
       return json
-        ? Buffer.from(JSON.stringify({ ...valid, [firstRequired]: { not: 'a string' } }))
+        ? Buffer.from(JSON.stringify(wrap({ ...valid, [firstRequired]: { not: 'a string' } })))
         : Buffer.concat([
-            (await encode(valid)).subarray(0, 5),
+            (await encode(wrap(valid))).subarray(0, 5),
             Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
           ])
     case 'rule':
-      return encode(ex.invalid ? ex.invalid(i) : { ...valid, [firstRequired]: null })
+      return encode(wrap(ex.invalid ? ex.invalid(i) : { ...valid, [firstRequired]: null }))
     case 'oversized':
       return Buffer.alloc((t.definition.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) + 1, 0x20)
   }
@@ -102,13 +108,17 @@ export async function produceGenerated<S extends RecordSchema>(
   const t = topology as unknown as Topology
   if (!t.definition.examples)
     throw new Error(`topology ${t.name} declares no examples; add examples.valid to generate data`)
-  const serde = bindFormat(t.definition.source.format, ctx.registry())
+  const serde = bindSource(t.definition.source, ctx.registry())
   const encode = (v: unknown) => serde.encode(v as never, topic)
+  const stream = t.definition.source.changes
+  const changes = stream ? new ChangeGenerator(stream, t.entity) : undefined
+  const wrap = (row: unknown, i: number) => (changes ? changeEvent(t.entity, 'u', null, row, i) : row)
   const summary: ProduceSummary = {
     topic,
     produced: 0,
     valid: 0,
     duplicates: 0,
+    tombstones: 0,
     invalid: Object.fromEntries(INVALID_KINDS.map((k) => [k, 0])) as Record<InvalidKind, number>,
   }
   const from = opts.from ?? 0
@@ -118,8 +128,19 @@ export async function produceGenerated<S extends RecordSchema>(
     let key = `k-${i}`
     const kind = invalidKindAt(i, invalidRatio)
     if (kind !== null) {
-      value = await invalidMessage(kind, i, t, encode)
+      value = await invalidMessage(kind, i, t, encode, (row) => wrap(row, i))
       summary.invalid[kind]++
+    } else if (changes) {
+      const events = changes.next(i, t.definition.examples.valid(i))
+      for (const e of events.slice(0, -1)) {
+        messages.push({ key: e.key, value: e.value === null ? null : await encode(e.value) })
+        summary.valid++
+      }
+      const last = events.at(-1)!
+      key = last.key
+      value = last.value === null ? null : await encode(last.value)
+      if (last.value === null) summary.tombstones++
+      else summary.valid++
     } else {
       const record = t.definition.examples.valid(i)
       value = await encode(record)
@@ -127,7 +148,7 @@ export async function produceGenerated<S extends RecordSchema>(
       summary.valid++
     }
     messages.push({ key, value })
-    if (kind === null && isDuplicateAt(i, opts.duplicateRatio ?? 0)) {
+    if (kind === null && value !== null && isDuplicateAt(i, opts.duplicateRatio ?? 0)) {
       // The same event again (same key, so the same partition): what a retrying producer sends.
       messages.push({ key, value })
       summary.duplicates++
@@ -190,7 +211,7 @@ export const produce: Command = {
       return 0
     }
     const t = await topologyFor(topic)
-    const serde = bindFormat(t.definition.source.format, ctx.registry())
+    const serde = bindSource(t.definition.source, ctx.registry())
     const lines = readFileSync(values.file!, 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '')

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { envelopeSchema } from '../../cdc/debezium-avro.ts'
 import type { Command } from '../context.ts'
 import { loadTopologies } from '../topologies.ts'
 
@@ -14,7 +15,9 @@ export const schemas: Command = {
       const format = t.definition.source.format
       if (format.kind !== 'avro') continue
       for (const topic of t.definition.source.topics) {
-        const id = await registry.register(format.subject(topic), format.schema)
+        // A change stream's subject holds the Debezium envelope around the row schema.
+        const schema = t.definition.source.changes ? envelopeSchema(format.schema) : format.schema
+        const id = await registry.register(format.subject(topic), schema as typeof format.schema)
         console.log(`${format.subject(topic)}\tid ${id}\t(${t.name})`)
       }
     }

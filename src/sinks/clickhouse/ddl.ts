@@ -28,6 +28,19 @@ export interface TableSpec {
 
 type TableFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
+/** A change stream's silver (see cdc/debezium.ts): its primary key, and what the engine offers. */
+export interface ChangeTable {
+  readonly key: readonly string[]
+  readonly features: Pick<Features, 'replacingIsDeleted'>
+}
+
+/** A change's op (c, u, d, r), its version (source position) and whether it deleted the key. */
+export const CHANGE_COLUMNS: readonly Column[] = [
+  { name: '_op', type: 'String' },
+  { name: '_version', type: 'UInt64' },
+  { name: '_deleted', type: 'UInt8' },
+]
+
 export const LINEAGE_COLUMNS = [
   '_topic',
   '_partition',
@@ -83,9 +96,21 @@ export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
   }
 }
 
-export function silverTable(entity: string, schema: RecordSchema, f: TableFeatures): TableSpec {
+/**
+ * Silver. For a change stream it holds each key's changes, ordered by the key, and
+ * ReplacingMergeTree keeps the highest `_version` per key as parts merge: the current state is
+ * exact under FINAL (with `_deleted = 0` where the engine has no is_deleted parameter), and always
+ * exact through the `silver_<entity>_current` view (current.ts). A replayed block is still
+ * dropped on insert, as for any table.
+ */
+export function silverTable(
+  entity: string,
+  schema: RecordSchema,
+  f: TableFeatures,
+  changes?: ChangeTable,
+): TableSpec {
   const fields = schemaColumns(schema, f)
-  const lineage = lineageColumns(f)
+  const lineage = [...(changes ? CHANGE_COLUMNS : []), ...lineageColumns(f)]
   for (const c of fields) {
     assertPlainName(`field of ${schema.name}`, c.name)
     if (lineage.some((l) => l.name === c.name)) {
@@ -95,8 +120,10 @@ export function silverTable(entity: string, schema: RecordSchema, f: TableFeatur
   return {
     name: tableNames.silver(assertPlainName('entity', entity)),
     columns: storedFirst([...fields, ...lineage]),
-    engine: 'ReplacingMergeTree()',
-    orderBy: KAFKA_ORDER,
+    engine: changes
+      ? `ReplacingMergeTree(_version${changes.features.replacingIsDeleted ? ', _deleted' : ''})`
+      : 'ReplacingMergeTree()',
+    orderBy: changes ? changes.key : KAFKA_ORDER,
     dedupWindow: DEDUP_WINDOW,
   }
 }
