@@ -268,7 +268,6 @@ export function topologySinks(opts: {
             ),
             dlqSink(opts.deadLetters.refused),
           ]),
-          source: (e: Envelope<object>) => e.source,
           counted: (count) =>
             events.emit(ENGINE_EVENTS.RECORD_DEAD_LETTERED, {
               topology: topology.name,

@@ -58,17 +58,20 @@ export function splitRows(chunks: readonly Uint8Array[]): Buffer[] {
  * Refused silver rows to quarantine and the DLQ, durably, before the silver flush returns: the
  * epoch then commits their offsets knowing each record is in silver or in quarantine.
  */
-export function quarantineRefused<T>(opts: {
+export function quarantineRefused(opts: {
   readonly topology: string
   /** Its own quarantine and DLQ sinks, not the pipeline's (whose contents belong to the epoch). */
   readonly rejects: Sink<Rejection>
-  readonly source: (item: T) => KafkaRecord
   readonly counted: (n: number) => void
-}): (tp: TopicPartition, block: Block, rows: readonly { item: T; reason: string }[]) => Promise<void> {
+}): (
+  tp: TopicPartition,
+  block: Block,
+  rows: readonly { record: KafkaRecord; reason: string }[],
+) => Promise<void> {
   return async (tp, block, rows) => {
     for (const r of rows)
       opts.rejects.add({
-        source: opts.source(r.item),
+        source: r.record,
         topology: opts.topology,
         stage: 'load',
         code: 'INSERT_REFUSED',

@@ -62,31 +62,33 @@ export interface TableSinkOptions<T> {
   /**
    * Where rows the server refuses for their data go, durably, before the flush returns (e.g. to
    * quarantine), as part of the same epoch block: with it, a refused block is split to find them
-   * and the other rows land; without it, a refusal fails the flush. The sink then keeps its items.
+   * and the other rows land; without it, a refusal fails the flush. The sink then keeps the input
+   * record (`source`) behind each row, and only that: the decoded value and its envelope die young
+   * instead of surviving, with the epoch's rows, into the old generation.
    */
   readonly onRefused?: (
     tp: TopicPartition,
     block: Block,
-    rows: readonly { item: T; reason: string }[],
+    rows: readonly { record: KafkaRecord; reason: string }[],
   ) => Promise<void>
 }
 
-interface Buffered<T> {
+interface Buffered {
   readonly rows: RowBuffer
   readonly tally: PartitionTally
   oldest: number
-  /** The items behind the rows, kept only when refused rows are routed (`onRefused`). */
-  readonly items: T[]
+  /** The input records behind the rows, kept only when refused rows are routed (`onRefused`). */
+  readonly records: KafkaRecord[]
 }
 
 /** Buffers one table's rows per input partition, already encoded; a flush is one insert per partition. */
 export class TableSink<T> implements Sink<T> {
   readonly name: string
-  private readonly blocks = new Partitioned<Buffered<T>>(() => ({
+  private readonly blocks = new Partitioned<Buffered>(() => ({
     rows: new RowBuffer(),
     tally: new PartitionTally(),
     oldest: Number.POSITIVE_INFINITY,
-    items: [],
+    records: [],
   }))
   private held = 0
   private readonly opts: TableSinkOptions<T>
@@ -94,6 +96,8 @@ export class TableSink<T> implements Sink<T> {
   private readonly ingestTime: (topic: string, partition: number) => number
 
   constructor(opts: TableSinkOptions<T>) {
+    if (opts.onRefused && !opts.source)
+      throw new TypeError(`table sink ${opts.table}: onRefused needs source, the input record behind a row`)
     this.opts = opts
     this.name = opts.table
     this.clock = opts.clock ?? Date.now
@@ -105,8 +109,11 @@ export class TableSink<T> implements Sink<T> {
     const block = this.blocks.of(topic, partition)
     this.opts.encoder.write(block.rows, item, this.ingestTime(topic, partition))
     this.held++
-    if (this.opts.onRefused) block.items.push(item)
-    if (this.opts.source) block.tally.add(this.opts.source(item))
+    const source = this.opts.source?.(item)
+    if (source) {
+      block.tally.add(source)
+      if (this.opts.onRefused) block.records.push(source)
+    }
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
       if (t < block.oldest) block.oldest = t
@@ -153,11 +160,11 @@ export class TableSink<T> implements Sink<T> {
     tp: TopicPartition
     block: Block
     token: string
-    bucket: Buffered<T>
+    bucket: Buffered
     n: number
     body: Buffer[]
   }): Promise<number> {
-    const { table, writer, encoder, onRefused, source } = this.opts
+    const { table, writer, encoder, onRefused } = this.opts
     const { n } = b
     try {
       await writer.insertRaw(table, b.body, n, encoder.format, b.token, b.tp.partition)
@@ -179,12 +186,11 @@ export class TableSink<T> implements Sink<T> {
     await onRefused(
       b.tp,
       b.block,
-      refused.map((r) => ({ item: b.bucket.items[r.index]!, reason: r.reason })),
+      refused.map((r) => ({ record: b.bucket.records[r.index]!, reason: r.reason })),
     )
     const gone = new Set(refused.map((r) => r.index))
     b.bucket.tally.take()
-    if (source)
-      for (const [i, item] of b.bucket.items.entries()) if (!gone.has(i)) b.bucket.tally.add(source(item))
+    for (const [i, record] of b.bucket.records.entries()) if (!gone.has(i)) b.bucket.tally.add(record)
     return refused.length
   }
 

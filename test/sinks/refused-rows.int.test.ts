@@ -58,7 +58,7 @@ for (const engine of ENGINES) {
         partitionOf: (x) => x.source,
         source: (x) => x.source,
         onRefused: async (_tp, _block, rows) => {
-          for (const r of rows) refused.push({ offset: r.item.source.offset, reason: r.reason })
+          for (const r of rows) refused.push({ offset: r.record.offset, reason: r.reason })
         },
       })
       for (let i = 0; i < 100; i++) sink.add(item(i, i === 17 || i === 80 ? 'not a number' : i))
