@@ -17,7 +17,9 @@ import {
   bronzeTable,
   dedupOnInsert,
   lateTable,
+  openQuarantineViewSql,
   processingLogTable,
+  quarantineResolvedTable,
   quarantineTable,
   silverTable,
 } from '../sinks/clickhouse/ddl.ts'
@@ -34,6 +36,7 @@ import { bronzeRows, rejectionRows, silverLine } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, TableSink } from '../sinks/table-sink.ts'
 import type { AnyTopology } from '../topology/define.ts'
+import { tableNames } from '../topology/table-names.ts'
 import type { GoldRow } from '../windows/gold-row.ts'
 
 /**
@@ -75,6 +78,13 @@ export async function ensureTables(
     log.info({ table: spec.name, ...res }, 'table ready')
   }
   await ensureTable(clickhouse, processingLogTable(features), config.clickhouse.cluster)
+  // Written by `tributary reprocess` only; made here so the open-quarantine view always exists.
+  await ensureTable(clickhouse, quarantineResolvedTable(topology.entity, features), config.clickhouse.cluster)
+  await ensureView(
+    clickhouse,
+    tableNames.quarantineOpen(topology.entity),
+    openQuarantineViewSql(topology.entity, config.clickhouse.cluster),
+  )
   for (const g of def.gold ?? [])
     await ensureView(clickhouse, goldViewName(g), goldViewSql(g, features, config.clickhouse.cluster))
   return layers
