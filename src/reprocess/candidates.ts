@@ -1,9 +1,9 @@
 /**
  * Which records a reprocess reads, and the records themselves as the pipeline takes them. Read back
  * from the tables (quarantine and bronze keep every byte of the record), per input partition in
- * offset order and in chunks of the first `limit` records after the last one read: the same open
- * records always make the same chunks, which is what lets a re-run after a crash re-form the same
- * blocks (see reprocess.ts).
+ * offset order, in chunks by fixed offset ranges (`[k * size, (k + 1) * size)`): a chunk's records
+ * do not depend on which records before it stayed open, so a re-run after a crash re-forms the same
+ * chunks and therefore the same blocks (see reprocess.ts).
  */
 import type { ClickHouse } from '../clickhouse/client.ts'
 import type { Features } from '../clickhouse/features.ts'
@@ -31,7 +31,7 @@ export interface Candidate {
 interface Row {
   _topic: string
   _partition: number
-  _offset: string
+  offset: string
   ts: string
   ingest: string
   _key: string | null
@@ -67,8 +67,30 @@ export class Candidates {
     return rows.map((r) => ({ topic: r._topic, partition: Number(r._partition) }))
   }
 
-  /** The first `limit` candidates of a partition after offset `after`, in offset order. */
-  async chunk(tp: TopicPartition, after: string, limit: number): Promise<Candidate[]> {
+  /**
+   * The candidates of a partition in the first offset range of `size` offsets holding one after
+   * offset `after`, in offset order; `after` for the next call is the range's last offset.
+   */
+  async chunk(
+    tp: TopicPartition,
+    after: bigint,
+    size: number,
+  ): Promise<{ candidates: Candidate[]; last: bigint } | undefined> {
+    const [first] = await this.#rows(tp, `_offset > ${after}`, 1)
+    if (first === undefined) return undefined
+    const from = (BigInt(first.offset) / BigInt(size)) * BigInt(size)
+    const last = from + BigInt(size) - 1n
+    const rows = await this.#rows(tp, `_offset BETWEEN ${from} AND ${last}`)
+    const candidates = rows.map((r) => ({
+      record: toRecord(r),
+      ingestTime: Number(r.ingest),
+      inSilver: Number(r.in_silver) === 1,
+      quarantined: Number(r.quarantined) === 1,
+    }))
+    return { candidates, last }
+  }
+
+  async #rows(tp: TopicPartition, range: string, limit?: number): Promise<Row[]> {
     const t = this.#topology.tables
     const here = `_topic = ${quoteString(tp.topic)} AND _partition = ${tp.partition}`
     const inSilver = t.silver
@@ -80,25 +102,19 @@ export class Candidates {
         : `${LINEAGE} GLOBAL IN (SELECT _topic, _partition, _offset FROM ${quoteTable(tableNames.quarantineOpen(this.#topology.entity))} WHERE ${here})`
     // From bronze: records silver has are done, unless an open quarantine row still names them.
     const bronzeOnly = this.#from.kind === 'bronze' ? ' AND (NOT in_silver OR quarantined)' : ''
-    const rows = await this.#ch.query<Row>(
+    return this.#ch.query<Row>(
       [
-        'SELECT _topic, _partition, toString(_offset) AS _offset,',
+        'SELECT _topic, _partition, toString(_offset) AS offset,',
         `${this.#ms('_kafka_timestamp')} AS ts, ${this.#ms('_ingest_time')} AS ingest,`,
         '_key, _key_encoding, _value, _value_encoding, _header_keys,',
         'arrayMap(v -> hex(v), _header_values) AS header_hex,',
         `${inSilver} AS in_silver, ${quarantined} AS quarantined`,
         `FROM ${this.#table()}`,
-        `WHERE ${here} AND _offset > ${BigInt(after)} AND ${this.#filter()}${bronzeOnly}`,
+        `WHERE ${here} AND ${range} AND ${this.#filter()}${bronzeOnly}`,
         'ORDER BY _offset LIMIT 1 BY _offset',
-        `LIMIT ${limit}`,
+        ...(limit !== undefined ? [`LIMIT ${limit}`] : []),
       ].join('\n'),
     )
-    return rows.map((r) => ({
-      record: toRecord(r),
-      ingestTime: Number(r.ingest),
-      inSilver: Number(r.in_silver) === 1,
-      quarantined: Number(r.quarantined) === 1,
-    }))
   }
 
   #table(): string {
@@ -131,7 +147,7 @@ function toRecord(r: Row): KafkaRecord {
   return {
     topic: r._topic,
     partition: Number(r._partition),
-    offset: r._offset,
+    offset: r.offset,
     timestamp: Number(r.ts),
     key: bytes(r._key, r._key_encoding),
     value: r._value_encoding === 'tombstone' ? null : bytes(r._value, r._value_encoding),

@@ -1,7 +1,7 @@
 /**
  * `tributary reprocess`: runs records a topology once rejected (or bronze holds but silver does not)
  * through the topology as it is now, into silver and gold, exactly once. The argument, per input
- * partition, chunk by chunk (a chunk: the first `chunkRecords` open candidates after the last one):
+ * partition, chunk by chunk (a chunk: the candidates in one fixed range of offsets, see candidates.ts):
  *
  * 0. **read** the chunk in offset order. Candidates already in silver were landed by a run cut short
  *    before step 4: they only get their resolution. The others go through the engine's own pipeline
@@ -16,8 +16,8 @@
  *    with the chunk's original ingest time. From bronze, new rejects go to quarantine the same way.
  * 3. **resolve**: one row per resolved quarantined record into `quarantine_<entity>_resolved`.
  *
- * A crash before step 3 leaves the chunk open; the re-run reads the same chunk (the chunks before
- * it are resolved whole, so it starts at the same record), forms the same blocks with the same
+ * A crash before step 3 leaves the chunk open; the re-run reads the same chunk (its offset range is
+ * fixed, and its resolutions land whole or not at all), forms the same blocks with the same
  * bytes and names, and the target drops them (block hash on 18.16 Replicated tables, insert tokens
  * elsewhere; gold also collapses under the views' FINAL). Gold is written before silver, so a record
  * found in silver has its gold partial. One reprocess per topology at a time; a re-run after a crash
@@ -63,8 +63,11 @@ export interface ReprocessOptions {
   /** Names the topology's logic this run applied (the CLI: a hash of the topology file). */
   readonly rulesVersion: string
   readonly runId?: string
-  /** Records per chunk (one block per table per chunk). Default 5,000. */
-  readonly chunkRecords?: number
+  /**
+   * Offsets per chunk (one block per table per chunk): a chunk holds a partition's candidates in
+   * `[k * chunkOffsets, (k + 1) * chunkOffsets)`. Default 10,000. A re-run must use the same.
+   */
+  readonly chunkOffsets?: number
   /** Progress is logged at most this often. Default 2 s. */
   readonly progressEveryMs?: number
   readonly clock?: () => number
@@ -148,7 +151,7 @@ export async function reprocess(opts: ReprocessOptions): Promise<ReprocessSummar
     stillRejected: {},
   }
   const candidates = new Candidates(clickhouse, topology, from, features)
-  const chunkRecords = opts.chunkRecords ?? 5000
+  const chunkOffsets = opts.chunkOffsets ?? 10_000
   const progressEvery = opts.progressEveryMs ?? 2000
   let lastProgress = started
   logger.info(
@@ -156,12 +159,12 @@ export async function reprocess(opts: ReprocessOptions): Promise<ReprocessSummar
     'reprocess started',
   )
   for (const tp of await candidates.partitions()) {
-    let after = '-1'
+    let after = -1n
     for (;;) {
-      const chunk = await candidates.chunk(tp, after, chunkRecords)
-      if (chunk.length === 0) break
-      await reprocessChunk(run, tp, chunk)
-      after = chunk.at(-1)!.record.offset
+      const chunk = await candidates.chunk(tp, after, chunkOffsets)
+      if (chunk === undefined) break
+      await reprocessChunk(run, tp, chunk.candidates)
+      after = chunk.last
       if (clock() - lastProgress >= progressEvery) {
         lastProgress = clock()
         const seconds = (lastProgress - started) / 1000
@@ -169,7 +172,7 @@ export async function reprocess(opts: ReprocessOptions): Promise<ReprocessSummar
           {
             topic: tp.topic,
             partition: tp.partition,
-            offset: after,
+            offset: String(after),
             ...run.tally,
             perSecond: Math.round(run.tally.read / seconds),
           },

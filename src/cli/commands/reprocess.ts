@@ -15,7 +15,7 @@ const USAGE =
 export interface ReprocessArgs {
   readonly topology: string
   readonly from: ReprocessFrom
-  readonly chunkRecords?: number
+  readonly chunkOffsets?: number
 }
 
 /** `--since`: an ISO-8601 time (`2026-11-30T06:00:00Z`) or a duration before now (`24h`). */
@@ -39,9 +39,9 @@ export function parseReprocessArgs(args: string[], now: number): ReprocessArgs {
     throw new ConfigError(
       '--chunk',
       `${JSON.stringify(values.chunk)} is not a positive integer`,
-      'e.g. --chunk 5000',
+      'e.g. --chunk 10000',
     )
-  const base = { topology: positionals[0]!, ...(chunk !== undefined ? { chunkRecords: chunk } : {}) }
+  const base = { topology: positionals[0]!, ...(chunk !== undefined ? { chunkOffsets: chunk } : {}) }
   if (!values['from-bronze']) {
     if (values.since !== undefined)
       throw new ConfigError('--since', 'applies to --from-bronze only', 'add --from-bronze, or drop --since')
@@ -101,7 +101,7 @@ export const reprocess: Command = {
       logger,
       from: parsed.from,
       rulesVersion,
-      ...(parsed.chunkRecords !== undefined ? { chunkRecords: parsed.chunkRecords } : {}),
+      ...(parsed.chunkOffsets !== undefined ? { chunkOffsets: parsed.chunkOffsets } : {}),
     })
     console.log(summaryText(summary, topology.entity))
     return 0
