@@ -104,12 +104,14 @@ async function seed(t: Topology, ch: ClickHouse, input: readonly KafkaRecord[]):
     encoder: bronzeRows,
     partitionOf: (r) => r,
   })
-  const silver = new TableSink<Envelope<object>>({
-    table: t.tables.silver!,
-    writer,
-    encoder: jsonLines(silverLine(rowFor<object>(schema, features))),
-    partitionOf: (e) => e.source,
-  })
+  const silver = t.tables.silver
+    ? new TableSink<Envelope<object>>({
+        table: t.tables.silver,
+        writer,
+        encoder: jsonLines(silverLine(rowFor<object>(schema, features))),
+        partitionOf: (e) => e.source,
+      })
+    : undefined
   const quarantine = new TableSink<Rejection>({
     table: t.tables.quarantine,
     writer,
@@ -124,9 +126,9 @@ async function seed(t: Topology, ch: ClickHouse, input: readonly KafkaRecord[]):
     bindFormat(t.definition.source.format, memoryRegistry()),
     {
       bronze,
-      silver,
+      ...(silver ? { silver } : {}),
       rejects: quarantine,
-      gold: new Map([[t.definition.gold![0]!.name, new MemorySink('gold')]]),
+      gold: new Map((t.definition.gold ?? []).map((g) => [g.name, new MemorySink('gold')])),
       late: new MemorySink('late'),
     },
     { partitions: states, clock: () => T0 },
@@ -138,7 +140,7 @@ async function seed(t: Topology, ch: ClickHouse, input: readonly KafkaRecord[]):
       { id: `1:0-${PER_PARTITION - 1}`, to: String(PER_PARTITION - 1) },
     ]),
   )
-  for (const s of [bronze, silver, quarantine]) await s.flush(blocks)
+  for (const s of [bronze, silver, quarantine]) await s?.flush(blocks)
 }
 
 interface Target {
@@ -252,6 +254,75 @@ for (const target of TARGETS) {
       )
       assert.equal(Number(g!.n), 18)
       assert.equal(g!.total, s!.total)
+    })
+
+    it('from bronze: a topology that ran bronze-only gets silver, gold and quarantine once, after a cut-short run and two more', async () => {
+      const config = target.config()
+      ch ??= await target.open(config)
+      const entity = `rp_${uniqueSuffix()}`
+      const landing = defineTopology({
+        name: entity,
+        source: { topics: [`${entity}-in`], format: json(schema) },
+        layers: { silver: false },
+      }) as unknown as Topology
+      const fixed = topology(entity, 90)
+      await ensureTables(landing, ch, await ch.features(), config, quietLogger())
+      const t = fixed.tables
+      const partials = tableNames.goldPartials(fixed.definition.gold![0]!.name)
+      made.push(
+        tableNames.quarantineOpen(entity),
+        t.gold[0]!,
+        t.bronze!,
+        t.silver!,
+        t.quarantine,
+        t.late!,
+        partials,
+        tableNames.quarantineResolved(entity),
+      )
+      await seed(landing, ch, records(landing.definition.source.topics[0]!))
+      const writer: RowWriter = {
+        insertRaw: (table, body, _rows, format, token, partition) =>
+          ch!.insertRaw(table, body, format, token, partition),
+      }
+      const options = {
+        topology: fixed,
+        config,
+        clickhouse: ch,
+        registry: memoryRegistry(),
+        logger: quietLogger(),
+        from: { kind: 'bronze', since: T0 } as const,
+        rulesVersion: 'with-silver',
+        chunkOffsets: 16,
+        writer,
+      }
+      await assert.rejects(
+        reprocess({
+          ...options,
+          writer: {
+            insertRaw: async (table, ...rest) => {
+              if (table === t.quarantine) throw new Error('killed before quarantine')
+              return writer.insertRaw(table, ...rest)
+            },
+          },
+        }),
+        /killed before quarantine/,
+      )
+      const first = await reprocess(options)
+      const second = await reprocess(options)
+      assert.equal(first.newlyQuarantined, 2)
+      assert.deepEqual([second.toSilver, second.newlyQuarantined, second.read], [0, 0, 2])
+      assert.deepEqual(
+        [
+          await count(ch, t.bronze!, '1', false),
+          await count(ch, t.silver!, '1', false),
+          await count(ch, t.quarantine, '1', false),
+          await count(ch, tableNames.quarantineOpen(entity), '1', false),
+        ],
+        [60, 58, 2, 2],
+      )
+      assert.equal(await count(ch, partials, '1', false), await count(ch, partials, '1', true))
+      const [g] = await ch.query<{ n: string }>(`SELECT toString(sum(readings)) AS n FROM ${t.gold[0]}`)
+      assert.equal(Number(g!.n), 58)
     })
   })
 }
