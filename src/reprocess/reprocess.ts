@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { ClickHouse } from '../clickhouse/client.ts'
 import type { Features } from '../clickhouse/features.ts'
+import { quoteTable } from '../clickhouse/identifiers.ts'
 import { JSON_EACH_ROW, serializeRows } from '../clickhouse/insert-body.ts'
 import type { TributaryConfig } from '../config/config.ts'
 import { ConfigError } from '../errors/tributary-error.ts'
@@ -95,7 +96,17 @@ export interface ReprocessSummary {
   readonly chunks: number
   /** Golds a reprocess cannot feed (session windows, `reduce`): their partials do not merge. */
   readonly goldsNotFed: readonly string[]
+  /** The tables after the run (plain counts): bronze = silver + open quarantine + duplicates dropped. */
+  readonly accounting: Accounting
   readonly durationMs: number
+}
+
+export interface Accounting {
+  readonly bronze: number
+  readonly silver: number
+  readonly openQuarantine: number
+  /** Quarantined records a reprocess dropped as duplicates (live drops are only counted in metrics). */
+  readonly resolvedDuplicates: number
 }
 
 /** Any disorder: the windows of a bounded input close when it ends, never on its watermark. */
@@ -187,6 +198,7 @@ export async function reprocess(opts: ReprocessOptions): Promise<ReprocessSummar
     ...run.tally,
     stillRejected: run.stillRejected,
     goldsNotFed,
+    accounting: await accounting(clickhouse, topology),
     durationMs: clock() - started,
   }
   logger.info({ topology: topology.name, ...summary }, 'reprocess finished')
@@ -351,6 +363,28 @@ async function resolve(run: Run, tp: TopicPartition, rows: readonly { offset: st
   )
   const token = `${table}:reprocess:${tp.topic}:${tp.partition}:${rows[0]!.offset}-${rows.at(-1)!.offset}:${run.runId}`
   await run.writer.insertRaw(table, body, rows.length, JSON_EACH_ROW, token, tp.partition)
+}
+
+/** Plain counts, exact without FINAL on every target `clickhouse.exactness=insert` accepts. */
+export async function accounting(ch: ClickHouse, topology: AnyTopology): Promise<Accounting> {
+  const t = topology.tables
+  const e = topology.entity
+  const count = async (table: string | undefined, where = '1') =>
+    table === undefined
+      ? 0
+      : Number(
+          (
+            await ch.query<{ c: string }>(
+              `SELECT toString(count()) AS c FROM ${quoteTable(table)} WHERE ${where}`,
+            )
+          )[0]?.c ?? 0,
+        )
+  return {
+    bronze: await count(t.bronze),
+    silver: await count(t.silver),
+    openQuarantine: await count(tableNames.quarantineOpen(e)),
+    resolvedDuplicates: await count(tableNames.quarantineResolved(e), "outcome = 'duplicate'"),
+  }
 }
 
 /** Session windows and `reduce` need a window's records in one partial (see checkGold). */

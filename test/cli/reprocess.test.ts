@@ -58,6 +58,7 @@ test('the summary names what went where and the tables to look at', () => {
       resolved: 10,
       chunks: 2,
       goldsNotFed: ['customer_sessions'],
+      accounting: { bronze: 120, silver: 100, openQuarantine: 2, resolvedDuplicates: 1 },
       durationMs: 1500,
     },
     'orders',
@@ -66,6 +67,10 @@ test('the summary names what went where and the tables to look at', () => {
   assert.match(text, /still rejected +2 \(JSON_PARSE_FAILED 2\): open in quarantine_orders_open/)
   assert.match(text, /resolved +10 rows in quarantine_orders_resolved/)
   assert.match(text, /not fed \(session windows, reduce\): customer_sessions/)
+  assert.match(
+    text,
+    /bronze 120 = silver 100 \+ open quarantine 2 \+ 18 duplicates dropped \(1 of them by reprocess/,
+  )
 })
 
 test('--help lists reprocess', async (t) => {

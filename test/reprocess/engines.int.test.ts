@@ -167,17 +167,10 @@ const TARGETS: Target[] = [
 
 for (const target of TARGETS) {
   describe(`reprocess on ${target.label}`, { skip: target.skip }, () => {
-    const made: string[] = []
+    // Tables are named per run and left, as the engine tests leave theirs: dropping them races
+    // other test files reading system.tables on 18.16 (a view outliving its table for a moment).
     let ch: ClickHouse | undefined
-    after(async () => {
-      if (!ch) return
-      const cluster = target.config().clickhouse.cluster
-      for (const name of made) {
-        await ch.command(`DROP TABLE IF EXISTS \`${name}\`${cluster ? ` ON CLUSTER ${cluster}` : ''}`)
-        if (cluster) await ch.command(`DROP TABLE IF EXISTS \`${name}_local\` ON CLUSTER ${cluster}`)
-      }
-      await ch.close()
-    })
+    after(() => ch?.close())
 
     it('resolves each wrongly quarantined record once: silver, gold and the open view exact after a cut-short run and two more', async () => {
       const config = target.config()
@@ -191,7 +184,6 @@ for (const target of TARGETS) {
       const partials = tableNames.goldPartials(fixed.definition.gold![0]!.name)
       const resolved = tableNames.quarantineResolved(entity)
       const open = tableNames.quarantineOpen(entity)
-      made.push(open, t.gold[0]!, t.bronze!, t.silver!, t.quarantine, t.late!, partials, resolved)
       const input = records(wrong.definition.source.topics[0]!)
       await seed(wrong, ch, input)
       // Per partition: 29 readings, 9 of them above 25 degrees, and one record that is not JSON.
@@ -235,6 +227,12 @@ for (const target of TARGETS) {
       assert.equal(first.toSilver, 18)
       assert.deepEqual(first.stillRejected, { JSON_PARSE_FAILED: 2 })
       assert.equal(second.toSilver + second.resolved, 0)
+      assert.deepEqual(second.accounting, {
+        bronze: 60,
+        silver: 58,
+        openQuarantine: 2,
+        resolvedDuplicates: 0,
+      })
       assert.equal(await count(ch, t.silver!, '1', false), 58)
       assert.equal(await count(ch, t.silver!, '1', true), 58)
       assert.equal(await count(ch, resolved, `outcome = 'silver' AND rules_version = 'max-90'`, false), 18)
@@ -269,16 +267,6 @@ for (const target of TARGETS) {
       await ensureTables(landing, ch, await ch.features(), config, quietLogger())
       const t = fixed.tables
       const partials = tableNames.goldPartials(fixed.definition.gold![0]!.name)
-      made.push(
-        tableNames.quarantineOpen(entity),
-        t.gold[0]!,
-        t.bronze!,
-        t.silver!,
-        t.quarantine,
-        t.late!,
-        partials,
-        tableNames.quarantineResolved(entity),
-      )
       await seed(landing, ch, records(landing.definition.source.topics[0]!))
       const writer: RowWriter = {
         insertRaw: (table, body, _rows, format, token, partition) =>

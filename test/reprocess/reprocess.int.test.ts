@@ -168,6 +168,12 @@ test('fix a wrong rule, reprocess (cut short once, then twice to the end): every
     { toSilver: 0, alreadyInSilver: 0, resolved: 0, read: invalid },
   )
 
+  assert.deepEqual(second.accounting, {
+    bronze: produced.produced,
+    silver: produced.valid,
+    openQuarantine: invalid,
+    resolvedDuplicates: 0,
+  })
   // Silver: every valid record once, by plain count and by lineage.
   assert.equal(await count(ch, t.silver!, '1', false), produced.valid)
   assert.equal(

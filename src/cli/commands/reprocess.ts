@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../../errors/tributary-error.ts'
 import type { ReprocessFrom } from '../../reprocess/candidates.ts'
-import { type ReprocessSummary, reprocess as runReprocess } from '../../reprocess/reprocess.ts'
+import {
+  type Accounting,
+  type ReprocessSummary,
+  reprocess as runReprocess,
+} from '../../reprocess/reprocess.ts'
 import { tableNames } from '../../topology/table-names.ts'
 import { parseDuration } from '../../windows/durations.ts'
 import type { Command } from '../context.ts'
@@ -108,6 +112,12 @@ export const reprocess: Command = {
   },
 }
 
+/** bronze = silver + open quarantine + duplicates: the rest is what dedup dropped (live, or resolved so). */
+function accountingText(a: Accounting): string {
+  const rest = a.bronze - a.silver - a.openQuarantine
+  return `accounting: bronze ${a.bronze} = silver ${a.silver} + open quarantine ${a.openQuarantine} + ${rest} duplicates dropped (${a.resolvedDuplicates} of them by reprocess; the engine counts its own as tributary_records_total{outcome="duplicate"})`
+}
+
 export function summaryText(s: ReprocessSummary, entity: string): string {
   const rejected = Object.entries(s.stillRejected)
     .map(([code, n]) => `${code} ${n}`)
@@ -121,5 +131,6 @@ export function summaryText(s: ReprocessSummary, entity: string): string {
     ...(s.newlyQuarantined > 0 ? [`  newly quarantined   ${s.newlyQuarantined}`] : []),
     `  resolved            ${s.resolved} rows in ${tableNames.quarantineResolved(entity)}`,
     ...(s.goldsNotFed.length > 0 ? [`  not fed (session windows, reduce): ${s.goldsNotFed.join(', ')}`] : []),
+    accountingText(s.accounting),
   ].join('\n')
 }
