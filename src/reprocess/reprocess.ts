@@ -228,7 +228,7 @@ interface Run {
 async function reprocessChunk(run: Run, tp: TopicPartition, chunk: readonly Candidate[]): Promise<void> {
   const { topology, clock } = run.opts
   const fresh = chunk.filter((c) => !c.inSilver)
-  const ingestTime = Math.max(...chunk.map((c) => c.ingestTime))
+  const ingestTime = chunk.reduce((t, c) => Math.max(t, c.ingestTime), 0)
   const sinks = chunkSinks(run, ingestTime)
   const states = new PartitionStates()
   states.set(tp.topic, tp.partition, { offset: null, dedup: new Map(), kv: new Map(), meta: {} })
