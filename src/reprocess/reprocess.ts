@@ -20,7 +20,8 @@
  * fixed, and its resolutions land whole or not at all), forms the same blocks with the same
  * bytes and names, and the target drops them (block hash on 18.16 Replicated tables, insert tokens
  * elsewhere; gold also collapses under the views' FINAL). Gold is written before silver, so a record
- * found in silver has its gold partial. One reprocess per topology at a time; a re-run after a crash
+ * found in silver has its gold partial. On a cluster every replica first fetches what its shard
+ * holds (sync-replicas.ts), so what a run reads is what earlier runs wrote. One reprocess per topology at a time; a re-run after a crash
  * must use the same topology and options.
  */
 import { randomBytes } from 'node:crypto'
@@ -53,6 +54,7 @@ import { tableNames } from '../topology/table-names.ts'
 import type { GoldDeclaration } from '../windows/gold.ts'
 import type { GoldRow } from '../windows/gold-row.ts'
 import { type Candidate, Candidates, type ReprocessFrom } from './candidates.ts'
+import { syncReplicas } from './sync-replicas.ts'
 
 export interface ReprocessOptions {
   readonly topology: AnyTopology
@@ -132,6 +134,15 @@ export async function reprocess(opts: ReprocessOptions): Promise<ReprocessSummar
   const features = await clickhouse.features()
   await ensureTables(topology, clickhouse, features, config, logger)
   const writer = opts.writer ?? defaultWriter(opts)
+  const t = topology.tables
+  const read = [t.bronze, t.silver, t.quarantine, tableNames.quarantineResolved(topology.entity)]
+  const synced = () =>
+    syncReplicas(
+      config,
+      read.filter((x) => x !== undefined),
+      logger,
+    )
+  await synced()
   const fed = (def.gold ?? []).filter(mergeable)
   const goldsNotFed = (def.gold ?? []).filter((g) => !mergeable(g)).map((g) => g.name)
   if (goldsNotFed.length > 0)
@@ -192,6 +203,8 @@ export async function reprocess(opts: ReprocessOptions): Promise<ReprocessSummar
       }
     }
   }
+  // The accounting reads what this run just wrote.
+  await synced()
   const summary: ReprocessSummary = {
     runId: run.runId,
     rulesVersion: opts.rulesVersion,
