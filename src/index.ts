@@ -8,6 +8,8 @@ export { type LoadOptions as LoadConfigOptions, loadConfig, type TributaryConfig
 export { ConfigError, TributaryError } from './errors/tributary-error.ts'
 export type { Envelope, KafkaRecord } from './records/record.ts'
 export type { Rejection } from './records/rejection.ts'
+export type { ReprocessFrom } from './reprocess/candidates.ts'
+export { type ReprocessOptions, type ReprocessSummary, reprocess } from './reprocess/reprocess.ts'
 export { Engine, type EngineOptions } from './runtime/engine.ts'
 export type { Infer, RecordSchema } from './schema/types.ts'
 export { defineSchema } from './schema/types.ts'

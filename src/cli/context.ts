@@ -13,8 +13,11 @@ export class CliContext {
     this.config = config
   }
 
-  logger(level = this.config.log.level) {
-    return createLogger({ level })
+  /** To stdout by default; a command whose stdout is its result logs to stderr. */
+  logger(level = this.config.log.level, destination?: NodeJS.WritableStream) {
+    return destination
+      ? createLogger({ level, destination, pretty: (destination as { isTTY?: boolean }).isTTY === true })
+      : createLogger({ level })
   }
 
   registry(): SchemaRegistry {

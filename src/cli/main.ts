@@ -5,13 +5,25 @@ import { describe } from './commands/describe.ts'
 import { list } from './commands/list.ts'
 import { produce } from './commands/produce.ts'
 import { query } from './commands/query.ts'
+import { reprocess } from './commands/reprocess.ts'
 import { run } from './commands/run.ts'
 import { schemas } from './commands/schemas.ts'
 import { status } from './commands/status.ts'
 import { tables } from './commands/tables.ts'
 import { CliContext, type Command } from './context.ts'
 
-const COMMANDS: readonly Command[] = [run, list, describe, schemas, produce, query, tables, status, config]
+const COMMANDS: readonly Command[] = [
+  run,
+  reprocess,
+  list,
+  describe,
+  schemas,
+  produce,
+  query,
+  tables,
+  status,
+  config,
+]
 
 function help(): string {
   return [

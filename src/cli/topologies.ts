@@ -5,10 +5,16 @@ import { ConfigError } from '../errors/tributary-error.ts'
 import type { Topology } from '../topology/define.ts'
 
 /** Every `topologies/*.ts` file's default export, by topology name (TRIBUTARY_TOPOLOGIES_DIR moves the folder). */
-export async function loadTopologies(
+export async function loadTopologies(dir?: string): Promise<Map<string, Topology>> {
+  const files = await loadTopologyFiles(dir)
+  return new Map([...files].map(([name, f]) => [name, f.topology]))
+}
+
+/** The topologies with the file each is declared in. */
+export async function loadTopologyFiles(
   dir = path.resolve(process.env.TRIBUTARY_TOPOLOGIES_DIR ?? 'topologies'),
-): Promise<Map<string, Topology>> {
-  const out = new Map<string, Topology>()
+): Promise<Map<string, { topology: Topology; file: string }>> {
+  const out = new Map<string, { topology: Topology; file: string }>()
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.ts'))
     .sort()) {
@@ -27,7 +33,7 @@ export async function loadTopologies(
         `repeats the topology name ${t.name}`,
         'give each topology its own name',
       )
-    out.set(t.name, t)
+    out.set(t.name, { topology: t, file: path.join(dir, file) })
   }
   return out
 }

@@ -49,6 +49,8 @@ export interface Pipeline {
   backlog(topic: string, partition: number, records: number): void
   /** Processing-time housekeeping: idle partitions' windows close. */
   tick(): void
+  /** The input was bounded and is all pushed: closes every open window (a reprocess run). */
+  drain(): void
   /** Early gold results and window state into the pending state changes; call before flushing. */
   checkpoint(): void
   /** After a rebalance: forgets partitions not in `owned` (keys from `partitionKey`). */
@@ -103,6 +105,9 @@ export function buildPipeline<S extends RecordSchema>(
     },
     tick() {
       golds?.closeIdle()
+    },
+    drain() {
+      golds?.closeAll()
     },
     checkpoint() {
       golds?.checkpoint()

@@ -18,23 +18,25 @@ import {
   bronzeTable,
   dedupOnInsert,
   lateTable,
+  openQuarantineViewSql,
   processingLogTable,
+  quarantineResolvedTable,
   quarantineTable,
   silverTable,
 } from '../sinks/clickhouse/ddl.ts'
 import { ensureTable, ensureView } from '../sinks/clickhouse/ensure-table.ts'
 import { goldLine, goldPartialsTable, goldViewName, goldViewSql } from '../sinks/clickhouse/gold.ts'
 import { createInserter, type Inserter } from '../sinks/clickhouse/inserter.ts'
-import { rowFor } from '../sinks/clickhouse/types.ts'
 import { DeadLetterSink } from '../sinks/dead-letter-sink.ts'
 import { FanoutSink } from '../sinks/fanout-sink.ts'
 import { ensureDeadLetterTopic } from '../sinks/kafka/dead-letter-topic.ts'
 import { type DeadLetterTransport, TransactionalDeadLetters } from '../sinks/kafka/dead-letter-transport.ts'
 import { quarantineRefused } from '../sinks/refused-rows.ts'
-import { bronzeRows, changeLine, rejectionRows, silverRows } from '../sinks/rows.ts'
+import { bronzeRows, rejectionRows, silverEncoder } from '../sinks/rows.ts'
 import type { Sink } from '../sinks/sink.ts'
 import { jsonLines, TableSink } from '../sinks/table-sink.ts'
 import type { AnyTopology } from '../topology/define.ts'
+import { tableNames } from '../topology/table-names.ts'
 import type { GoldRow } from '../windows/gold-row.ts'
 
 /**
@@ -74,6 +76,13 @@ export async function ensureTables(
     log.info({ table: spec.name, ...res }, 'table ready')
   }
   await ensureTable(clickhouse, processingLogTable(features), config.clickhouse.cluster)
+  // Written by `tributary reprocess` only; made here so the open-quarantine view always exists.
+  await ensureTable(clickhouse, quarantineResolvedTable(topology.entity, features), config.clickhouse.cluster)
+  await ensureView(
+    clickhouse,
+    tableNames.quarantineOpen(topology.entity),
+    openQuarantineViewSql(topology.entity, config.clickhouse.cluster),
+  )
   for (const g of def.gold ?? [])
     await ensureView(clickhouse, goldViewName(g), goldViewSql(g, features, config.clickhouse.cluster))
   const changes = def.source.changes
@@ -232,23 +241,7 @@ export function topologySinks(opts: {
         ingestTime,
       })
     : undefined
-  const schema = def.source.format.schema
-  const changes = def.source.changes
-  // A change stream's rows stay JSONEachRow (see changeLine); every other silver is TabSeparated.
-  const encoder = changes
-    ? jsonLines(
-        changeLine(
-          rowFor<object>(schema, features),
-          rowFor<object>(
-            {
-              ...schema,
-              fields: schema.fields.filter((f: { name: string }) => changes.key.includes(f.name)),
-            },
-            features,
-          ),
-        ),
-      )
-    : silverRows<object>(schema, features)
+  const encoder = silverEncoder(def.source, features)
   const silver = topology.tables.silver
     ? new TableSink<Envelope<object>>({
         table: topology.tables.silver,

@@ -7,8 +7,9 @@ import type { RecordSchema } from '../schema/types.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
 import { TSV_NULL, tsvBytesArray, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
 import { tsvFieldsFor } from './clickhouse/tsv-values.ts'
+import { rowFor } from './clickhouse/types.ts'
 import type { RowBuffer } from './row-buffer.ts'
-import type { RowEncoder } from './table-sink.ts'
+import { jsonLines, type RowEncoder } from './table-sink.ts'
 
 type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
@@ -154,4 +155,24 @@ export function changeLine<T>(
     const change = `"_op":"${c.op}","_version":${c.version},"_deleted":${c.deleted ? 1 : 0},${lineage(e.source, now)}`
     return body.length > 2 ? `${body.slice(0, -1)},${change}}` : `{${change}}`
   }
+}
+
+/**
+ * A topology's silver rows: TabSeparated from the schema, or JSONEachRow change rows for a change
+ * stream (see changeLine). The engine and `reprocess` both write silver through this.
+ */
+export function silverEncoder(
+  source: {
+    readonly format: { readonly schema: RecordSchema }
+    readonly changes?: { readonly key: readonly string[] }
+  },
+  features: TypeFeatures,
+): RowEncoder<Envelope<object>> {
+  const { schema } = source.format
+  const changes = source.changes
+  if (!changes) return silverRows<object>(schema, features)
+  const keyFields = schema.fields.filter((f) => changes.key.includes(f.name))
+  return jsonLines(
+    changeLine(rowFor<object>(schema, features), rowFor<object>({ ...schema, fields: keyFields }, features)),
+  )
 }

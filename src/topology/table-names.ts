@@ -8,6 +8,10 @@ export const tableNames = {
   /** A change stream's current state per key: the view users query (exact without FINAL). */
   current: (entity: string) => `silver_${entity}_current`,
   quarantine: (entity: string) => `quarantine_${entity}`,
+  /** Which quarantined records a reprocess resolved (append-only, one row per record). */
+  quarantineResolved: (entity: string) => `quarantine_${entity}_resolved`,
+  /** The view of quarantine rows no reprocess resolved yet. */
+  quarantineOpen: (entity: string) => `quarantine_${entity}_open`,
   late: (entity: string) => `late_${entity}`,
   /** The view users query. */
   gold: (gold: string) => `gold_${gold}`,

@@ -120,6 +120,17 @@ export class GoldWindows<T> {
   }
 
   /**
+   * The end of a bounded input (a reprocess): every open window closes, whatever the watermark. A
+   * window of an unbounded input must never be closed this way: its later records would be late.
+   */
+  closeAll(): void {
+    for (const [id, p] of this.#partitions) {
+      this.#close(p, Number.POSITIVE_INFINITY)
+      this.#dirty.add(id)
+    }
+  }
+
+  /**
    * Before a checkpoint: early results for golds that want them, then every change since the last
    * checkpoint into the partitions' pending state changes, to be written with their offsets.
    */

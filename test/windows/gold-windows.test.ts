@@ -279,3 +279,48 @@ describe('gold windows across a crash', () => {
     }
   })
 })
+
+describe('draining a bounded input (reprocess)', () => {
+  it('closes every open window of every partition, whatever the watermark, once', () => {
+    const topology = sales([perShop], 1000)
+    const gold = new MemorySink<GoldRow>('gold')
+    const states = new PartitionStates()
+    for (const p of [0, 1])
+      states.set('sales', p, { offset: null, dedup: new Map(), kv: new Map(), meta: {} })
+    const pipeline = buildPipeline(
+      topology,
+      bindFormat(topology.definition.source.format, memoryRegistry()) as never,
+      {
+        rejects: new MemorySink('rejects'),
+        gold: new Map([['sales_per_shop', gold]]),
+        late: new MemorySink('late'),
+      },
+      { partitions: states, clock: () => 0 },
+    )
+    const record = (partition: number, offset: number, s: Sale): KafkaRecord => ({
+      topic: 'sales',
+      partition,
+      offset: String(offset),
+      timestamp: s.ts,
+      key: null,
+      value: Buffer.from(JSON.stringify(s)),
+      headers: {},
+    })
+    pipeline.push([
+      record(0, 7, sale(1, 'a', 10, 1)),
+      record(0, 8, sale(2, 'a', 5, 4)),
+      record(1, 3, sale(3, 'b', 1, 2)),
+    ])
+    assert.equal(gold.all.length, 0, 'the watermark closed nothing')
+    pipeline.drain()
+    assert.deepEqual(
+      gold.all.map((r) => [r.partition, r.key, r.start, r.version, (r.accs as { n: number }).n]),
+      [
+        [0, '["a"]', 0, 9, 2],
+        [1, '["b"]', 0, 4, 1],
+      ],
+    )
+    pipeline.drain()
+    assert.equal(gold.all.length, 2, 'a window closes once')
+  })
+})

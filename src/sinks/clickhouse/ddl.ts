@@ -145,6 +145,47 @@ export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
   }
 }
 
+/**
+ * Quarantined records a reprocess resolved: one row per record, by lineage, naming the run, the
+ * rules version it ran with, and where the record went (`silver` or `duplicate`). Append-only and
+ * deduplicated like every data table, so a resolution written twice counts once.
+ */
+export function quarantineResolvedTable(entity: string, f: TableFeatures): TableSpec {
+  const ts = timestampType(f)
+  return {
+    name: tableNames.quarantineResolved(assertPlainName('entity', entity)),
+    columns: storedFirst([
+      { name: '_topic', type: 'String' },
+      { name: '_partition', type: 'Int32' },
+      { name: '_offset', type: 'Int64' },
+      { name: 'outcome', type: 'String' },
+      { name: 'run_id', type: 'String' },
+      { name: 'rules_version', type: 'String' },
+      { name: 'rule_filter', type: 'String' },
+      { name: 'topology', type: 'String' },
+      { name: 'resolved_at', type: ts },
+      ...readableTime('resolved_at', f),
+    ]),
+    engine: 'ReplacingMergeTree()',
+    orderBy: KAFKA_ORDER,
+    dedupWindow: DEDUP_WINDOW,
+  }
+}
+
+/**
+ * Open quarantine: quarantine rows whose lineage no reprocess resolved. GLOBAL, so on a cluster the
+ * resolutions are read once through their Distributed table and sent to every shard (a plain IN
+ * over two Distributed tables is refused); on one server it is a plain anti-join.
+ */
+export function openQuarantineViewSql(entity: string, cluster?: string): string {
+  const lineage = '(_topic, _partition, _offset)'
+  return [
+    `CREATE VIEW IF NOT EXISTS ${quoteTable(tableNames.quarantineOpen(entity))}${onCluster(cluster)} AS`,
+    `SELECT * FROM ${quoteTable(tableNames.quarantine(entity))}`,
+    `WHERE ${lineage} GLOBAL NOT IN (SELECT _topic, _partition, _offset FROM ${quoteTable(tableNames.quarantineResolved(entity))})`,
+  ].join('\n')
+}
+
 /** Records too late for a gold window: the quarantine's columns, in a table of their own. */
 export function lateTable(entity: string, f: TableFeatures): TableSpec {
   return { ...quarantineTable(entity, f), name: tableNames.late(assertPlainName('entity', entity)) }
