@@ -201,25 +201,38 @@ export function aggregateColumns<T>(
   return Object.entries(aggregate).map(([name, a]) => ({ name, type: a.columnType }))
 }
 
+// A declaration's aggregations as a list, made once: these run per record, and Object.entries
+// would allocate a fresh array of pairs each time.
+const lists = new WeakMap<object, readonly (readonly [string, Aggregation<never>])[]>()
+
+function entriesOf<T>(aggregate: Aggregate<T>): readonly (readonly [string, Aggregation<T>])[] {
+  let list = lists.get(aggregate)
+  if (list === undefined) {
+    list = Object.entries(aggregate) as never
+    lists.set(aggregate, list!)
+  }
+  return list as readonly (readonly [string, Aggregation<T>])[]
+}
+
 export function initAll<T>(aggregate: Aggregate<T>): Accumulators {
   const accs: Accumulators = {}
-  for (const [name, a] of Object.entries(aggregate)) accs[name] = a.init()
+  for (const [name, a] of entriesOf(aggregate)) accs[name] = a.init()
   return accs
 }
 
 export function addAll<T>(aggregate: Aggregate<T>, accs: Accumulators, record: T): Accumulators {
-  for (const [name, a] of Object.entries(aggregate)) accs[name] = a.add(accOf(accs, name), record)
+  for (const [name, a] of entriesOf(aggregate)) accs[name] = a.add(accOf(accs, name), record)
   return accs
 }
 
 export function mergeAll<T>(aggregate: Aggregate<T>, a: Accumulators, b: Accumulators): Accumulators {
-  for (const [name, agg] of Object.entries(aggregate)) a[name] = agg.merge(accOf(a, name), accOf(b, name))
+  for (const [name, agg] of entriesOf(aggregate)) a[name] = agg.merge(accOf(a, name), accOf(b, name))
   return a
 }
 
 export function resultAll<T>(aggregate: Aggregate<T>, accs: Accumulators): Record<string, number> {
   const values: Record<string, number> = {}
-  for (const [name, a] of Object.entries(aggregate)) values[name] = a.result(accOf(accs, name))
+  for (const [name, a] of entriesOf(aggregate)) values[name] = a.result(accOf(accs, name))
   return values
 }
 

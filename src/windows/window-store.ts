@@ -104,6 +104,9 @@ interface OpenWindow {
 
 /** Map and object bookkeeping per window, beyond its JSON, for `sizeBytes`. */
 const WINDOW_OVERHEAD_BYTES = 160
+// `add` answers every record: one shared answer each way, not an object per record.
+const LATE: { readonly late: boolean } = Object.freeze({ late: true })
+const ON_TIME: { readonly late: boolean } = Object.freeze({ late: false })
 
 export class WindowAggregator<T> {
   readonly spec: WindowSpec
@@ -159,7 +162,7 @@ export class WindowAggregator<T> {
    * Adds the record to each of its windows still open at `watermark`. `late` means every one of
    * them had closed: nothing changed and the caller routes the record to its late side output.
    */
-  add(record: T, key: string, eventTime: number, watermark: number): { late: boolean } {
+  add(record: T, key: string, eventTime: number, watermark: number): { readonly late: boolean } {
     this.#advance(watermark)
     if (this.spec.kind === 'session') return this.#addToSession(record, key, eventTime, this.spec.gap)
     let accepted = false
@@ -171,10 +174,10 @@ export class WindowAggregator<T> {
       this.#changed(id, w)
       accepted = true
     }
-    return { late: !accepted }
+    return accepted ? ON_TIME : LATE
   }
 
-  #addToSession(record: T, key: string, eventTime: number, gap: number): { late: boolean } {
+  #addToSession(record: T, key: string, eventTime: number, gap: number): { readonly late: boolean } {
     if (!Number.isFinite(eventTime)) throw new RangeError(`event time ${eventTime} is not a finite number`)
     let start = eventTime
     let end = eventTime + gap
@@ -184,12 +187,12 @@ export class WindowAggregator<T> {
       if (w.start < eventTime + gap && w.end > eventTime && !this.#isClosed(w.end)) touched.push(w)
     }
     if (touched.length === 0) {
-      if (this.#isClosed(end)) return { late: true }
+      if (this.#isClosed(end)) return LATE
       const id = windowId(key, start)
       this.#setAsideIfClosed(id)
       const w = this.#open(id, key, start, end, addAll(this.aggregate, initAll(this.aggregate), record), 0)
       this.#changed(id, w)
-      return { late: false }
+      return ON_TIME
     }
     // Merging in start order keeps float sums and reducer results the same on every replay.
     touched.sort((a, b) => a.start - b.start)
@@ -218,7 +221,7 @@ export class WindowAggregator<T> {
       merged.version = version
     }
     this.#changed(mergedId, this.#windows.get(mergedId)!)
-    return { late: false }
+    return ON_TIME
   }
 
   /**
