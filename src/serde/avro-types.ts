@@ -54,6 +54,19 @@ export function avroType(schema: object | string): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, { logicalTypes, wrapUnions: false })
 }
 
+/**
+ * Why records written with `writer` cannot be read as `reader` under Avro's schema resolution (what
+ * decoding does with a writer schema from the registry), or `undefined` when they can.
+ */
+export function resolutionProblem(reader: object, writer: object): string | undefined {
+  try {
+    avroType(reader).createResolver(avroType(writer))
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
 /** A string field of an Avro body whose bytes are not UTF-8. */
 export class InvalidUtf8Error extends Error {
   readonly field: string
