@@ -63,8 +63,28 @@ export function resolutionProblem(reader: object, writer: object): string | unde
     avroType(reader).createResolver(avroType(writer))
     return undefined
   } catch (err) {
-    return (err as Error).message
+    const field = unresolvedField(reader, writer)
+    return `${field === undefined ? '' : `field ${field}: `}${(err as Error).message}`
   }
+}
+
+/** avsc names the types it cannot resolve, not where: the first reader field that fails on its own. */
+function unresolvedField(reader: object, writer: object): string | undefined {
+  type Fields = { fields?: { name: string; type: object; default?: unknown }[] }
+  const writerFields = new Map(((writer as Fields).fields ?? []).map((f) => [f.name, f]))
+  for (const f of (reader as Fields).fields ?? []) {
+    const w = writerFields.get(f.name)
+    if (w === undefined) {
+      if (!('default' in f)) return `${f.name} (not written, and no default)`
+      continue
+    }
+    try {
+      avroType(f.type).createResolver(avroType(w.type))
+    } catch {
+      return f.name
+    }
+  }
+  return undefined
 }
 
 /** A string field of an Avro body whose bytes are not UTF-8. */
