@@ -162,3 +162,20 @@ test('--help lists schemas pull and check', async () => {
   assert.match(sub.out, /tributary schemas pull <subject> \[--version N\]/)
   assert.match(sub.out, /tributary schemas check/)
 })
+
+test('schemas check: a change the registry allows (decimal bytes -> string) but decoding refuses is incompatible', async () => {
+  const { registryUrl } = await stackEndpoints('registry')
+  const registry = confluentRegistry(registryUrl)
+  const name = uniqueName('check-promoted').replaceAll('_', '-')
+  const subject = `${name}-value`
+  await registry.register(subject, orderSchema)
+  await setSubjectCompatibility(registryUrl, subject, 'BACKWARD')
+  const fields = orderSchema.fields.map((f) => (f.name === 'amount' ? { name: 'amount', type: 'string' } : f))
+  await registerRaw(registryUrl, subject, { ...orderSchema, fields })
+
+  const [r] = await checkSchemas([renameTopology(orders, name)], registry)
+  assert.ok(r && r.status === 'incompatible')
+  assert.equal(r.registry, true, 'Avro promotes string to bytes, so the registry takes it')
+  assert.deepEqual(r.diff.typeChanged, ['amount'])
+  assert.match(r.decodeProblem ?? '', /^field amount: /)
+})
