@@ -72,6 +72,16 @@ export function envelopeReader(row: RecordSchema, writer: unknown): AvroRecord {
   return { ...w, fields }
 }
 
+/**
+ * The row record inside a registered envelope (its `before` branch), named as `row` is, so the
+ * two compare field by field: what `schemas check` holds a change stream's schema against.
+ */
+export function envelopeRow(writer: unknown, row: RecordSchema): AvroRecord | undefined {
+  const before = (writer as AvroRecord | undefined)?.fields?.find((f) => f.name === 'before')
+  const value = before && recordIn(before.type)
+  return value && { ...value, name: row.name, namespace: row.namespace }
+}
+
 function recordIn(t: unknown): AvroRecord | undefined {
   const branches = Array.isArray(t) ? t : [t]
   return branches.find((b): b is AvroRecord => typeof b === 'object' && b !== null && b.type === 'record')

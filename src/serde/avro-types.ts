@@ -54,6 +54,39 @@ export function avroType(schema: object | string): avro.Type {
   return avro.Type.forSchema(schema as avro.Schema, { logicalTypes, wrapUnions: false })
 }
 
+/**
+ * Why records written with `writer` cannot be read as `reader` under Avro's schema resolution (what
+ * decoding does with a writer schema from the registry), or `undefined` when they can.
+ */
+export function resolutionProblem(reader: object, writer: object): string | undefined {
+  try {
+    avroType(reader).createResolver(avroType(writer))
+    return undefined
+  } catch (err) {
+    const field = unresolvedField(reader, writer)
+    return `${field === undefined ? '' : `field ${field}: `}${(err as Error).message}`
+  }
+}
+
+/** avsc names the types it cannot resolve, not where: the first reader field that fails on its own. */
+function unresolvedField(reader: object, writer: object): string | undefined {
+  type Fields = { fields?: { name: string; type: object; default?: unknown }[] }
+  const writerFields = new Map(((writer as Fields).fields ?? []).map((f) => [f.name, f]))
+  for (const f of (reader as Fields).fields ?? []) {
+    const w = writerFields.get(f.name)
+    if (w === undefined) {
+      if (!('default' in f)) return `${f.name} (not written, and no default)`
+      continue
+    }
+    try {
+      avroType(f.type).createResolver(avroType(w.type))
+    } catch {
+      return f.name
+    }
+  }
+  return undefined
+}
+
 /** A string field of an Avro body whose bytes are not UTF-8. */
 export class InvalidUtf8Error extends Error {
   readonly field: string

@@ -1,13 +1,26 @@
 import { SchemaRegistry as ConfluentRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import { redactUrl, splitUrlCredentials } from '../config/url-credentials.ts'
 import { TributaryError } from '../errors/tributary-error.ts'
+import { resolutionProblem } from './avro-types.ts'
 
 /** The two calls Tributary needs from a Confluent-compatible schema registry. */
 export interface SchemaRegistry {
   /** Registers (or finds) the schema under the subject and returns its global id. */
   register(subject: string, schema: object): Promise<number>
+  /** A version of the subject (the latest when `version` is omitted); `null` when there is no such version. */
+  subjectSchema(subject: string, version?: number): Promise<SubjectSchema | null>
+  /** Whether the registry would take `schema` as the subject's next version, under the subject's compatibility rule. */
+  isCompatible(subject: string, schema: object): Promise<boolean>
   /** The writer schema with this id, as Avro JSON; `null` when the registry has no such id. */
   schemaById(id: number): Promise<object | null>
+}
+
+export interface SubjectSchema {
+  readonly subject: string
+  readonly version: number
+  readonly id: number
+  /** As registered: Avro JSON, attributes and their order kept. */
+  readonly schema: object
 }
 
 export class RegistryUnavailableError extends TributaryError {
@@ -30,6 +43,21 @@ export function confluentRegistry(
   const headers: Record<string, string> = auth
     ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
     : {}
+  /** The REST API directly: the client library has neither call, and parses schemas lossily. */
+  async function call(path: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await fetch(`${url.replace(/\/$/, '')}${path}`, {
+        ...init,
+        headers: { ...headers, 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        signal: AbortSignal.timeout(10_000),
+      })
+    } catch (err) {
+      throw new RegistryUnavailableError(url, err)
+    }
+  }
+  async function unavailable(res: Response): Promise<never> {
+    throw new RegistryUnavailableError(url, new Error(`HTTP ${res.status}: ${await res.text()}`))
+  }
   return {
     async register(subject, schema) {
       try {
@@ -48,6 +76,28 @@ export function confluentRegistry(
         }
         throw new RegistryUnavailableError(url, err)
       }
+    },
+    async subjectSchema(subject, version) {
+      const res = await call(
+        `/subjects/${encodeURIComponent(subject)}/versions/${version === undefined ? 'latest' : version}`,
+      )
+      if (res.status === 404) return null
+      if (!res.ok) return unavailable(res)
+      const body = (await res.json()) as { version: number; id: number; schema: string; schemaType?: string }
+      if (body.schemaType !== undefined && body.schemaType !== 'AVRO')
+        throw new TributaryError(
+          'SCHEMA_NOT_AVRO',
+          `${subject} version ${body.version} is a ${body.schemaType} schema; Tributary reads Avro record schemas`,
+        )
+      return { subject, version: body.version, id: body.id, schema: JSON.parse(body.schema) as object }
+    },
+    async isCompatible(subject, schema) {
+      const res = await call(`/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+        method: 'POST',
+        body: JSON.stringify({ schemaType: 'AVRO', schema: JSON.stringify(schema) }),
+      })
+      if (!res.ok) return unavailable(res)
+      return ((await res.json()) as { is_compatible: boolean }).is_compatible
     },
     async schemaById(id) {
       // Straight from the REST API: the client library hands back a parsed type that has lost
@@ -88,6 +138,17 @@ export function memoryRegistry(): SchemaRegistry & { subjects: Map<string, numbe
       if (!versions.includes(id)) versions.push(id)
       subjects.set(subject, versions)
       return id
+    },
+    async subjectSchema(subject, version) {
+      const ids = subjects.get(subject) ?? []
+      const at = version === undefined ? ids.length : version
+      const id = ids[at - 1]
+      return id === undefined ? null : { subject, version: at, id, schema: JSON.parse(byId.get(id)!) }
+    },
+    /** As the stack's registry is configured (BACKWARD): the new schema reads what the latest wrote. */
+    async isCompatible(subject, schema) {
+      const latest = await this.subjectSchema(subject)
+      return latest === null || resolutionProblem(schema, latest.schema) === undefined
     },
     async schemaById(id) {
       const text = byId.get(id)

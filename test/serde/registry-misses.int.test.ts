@@ -12,11 +12,11 @@ function counted(registry: SchemaRegistry) {
   let inFlight = 0
   let maxInFlight = 0
   return {
+    ...registry,
     calls,
     get maxInFlight() {
       return maxInFlight
     },
-    register: registry.register,
     async schemaById(id: number) {
       calls.set(id, (calls.get(id) ?? 0) + 1)
       maxInFlight = Math.max(maxInFlight, ++inFlight)
