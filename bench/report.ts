@@ -81,7 +81,7 @@ export function resultsMarkdown(r: BenchResults): string {
       'CPU s / M events',
       'box CPU s / M events',
       'peak RSS MB',
-      'server CPU s: ClickHouse / Kafka / Redis',
+      'server CPU s: ClickHouse / Kafka / Redis / ZooKeeper',
       'Redis round trips / 1k events',
       'rows',
     ],

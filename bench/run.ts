@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { CliContext } from '../src/cli/context.ts'
 import { quietKnownWarnings } from '../src/cli/main.ts'
+import { BASE_PORTS, portOffset } from '../src/config/endpoints.ts'
 import type { BenchContext, Contender } from './contender.ts'
 import { allContenders } from './contenders/index.ts'
 import { produceDataset } from './dataset.ts'
@@ -68,6 +69,7 @@ async function main(options: BenchOptions, command: string): Promise<number> {
         clickhouse: Number(new URL(config.clickhouse.url).port),
         kafka: Number(config.kafka.brokers[0]!.split(':').at(-1)),
         redis: Number(new URL(config.redis.url).port),
+        zookeeper: BASE_PORTS.zookeeper + portOffset(),
       }),
       // Generous: a contender 20x slower than expected still finishes; a stuck one fails the run.
       timeoutMs: 60_000 + options.events * 0.5,

@@ -81,7 +81,8 @@ function listenerPid(port: number): number | null {
   }
 }
 
-export const SERVERS = ['clickhouse', 'kafka', 'redis'] as const
+/** ZooKeeper coordinates ClickHouse's Replicated tables: every insert's block dedup goes through it. */
+export const SERVERS = ['clickhouse', 'kafka', 'redis', 'zookeeper'] as const
 export type ServerName = (typeof SERVERS)[number]
 
 /** The stack's servers, measured together over each run. */
@@ -93,6 +94,7 @@ export class StackServers {
       clickhouse: new ServerProcess(ports.clickhouse),
       kafka: new ServerProcess(ports.kafka),
       redis: new ServerProcess(ports.redis),
+      zookeeper: new ServerProcess(ports.zookeeper),
     }
   }
 
@@ -109,6 +111,7 @@ export class StackServers {
       clickhouse: this.#servers.clickhouse.finish(),
       kafka: this.#servers.kafka.finish(),
       redis: this.#servers.redis.finish(),
+      zookeeper: this.#servers.zookeeper.finish(),
     }
   }
 }
