@@ -8,6 +8,10 @@ export interface SchemaRegistry {
   register(subject: string, schema: object): Promise<number>
   /** The writer schema with this id, as Avro JSON; `null` when the registry has no such id. */
   schemaById(id: number): Promise<object | null>
+  /** The subject's version numbers, soft-deleted ones included (their ids still decode); [] for an unknown subject. */
+  subjectVersions(subject: string): Promise<number[]>
+  /** The global schema id of one version of the subject; `null` when it has no such version (any more). */
+  subjectVersionId(subject: string, version: number): Promise<number | null>
 }
 
 export class RegistryUnavailableError extends TributaryError {
@@ -30,6 +34,20 @@ export function confluentRegistry(
   const headers: Record<string, string> = auth
     ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
     : {}
+  const base = url.replace(/\/$/, '')
+  /** GET a JSON document; `null` on 404 (the registry has no such thing). */
+  const getJson = async (path: string): Promise<unknown> => {
+    let res: Response
+    try {
+      res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(10_000) })
+    } catch (err) {
+      throw new RegistryUnavailableError(url, err)
+    }
+    if (res.status === 404) return null
+    if (!res.ok) throw new RegistryUnavailableError(url, new Error(`HTTP ${res.status}: ${await res.text()}`))
+    return res.json()
+  }
+  const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}/versions`
   return {
     async register(subject, schema) {
       try {
@@ -52,21 +70,17 @@ export function confluentRegistry(
     async schemaById(id) {
       // Straight from the REST API: the client library hands back a parsed type that has lost
       // logical-type attributes (decimal precision/scale), and we need the writer schema verbatim.
-      let res: Response
-      try {
-        res = await fetch(`${url.replace(/\/$/, '')}/schemas/ids/${id}`, {
-          headers,
-          signal: AbortSignal.timeout(10_000),
-        })
-      } catch (err) {
-        throw new RegistryUnavailableError(url, err)
-      }
-      if (res.status === 404) return null
-      if (!res.ok)
-        throw new RegistryUnavailableError(url, new Error(`HTTP ${res.status}: ${await res.text()}`))
-      const body = (await res.json()) as { schema: string; schemaType?: string }
+      const body = (await getJson(`/schemas/ids/${id}`)) as { schema: string; schemaType?: string } | null
+      if (body === null) return null
       if (body.schemaType !== undefined && body.schemaType !== 'AVRO') return null
       return JSON.parse(body.schema) as object
+    },
+    async subjectVersions(subject) {
+      return ((await getJson(`${subjectPath(subject)}?deleted=true`)) as number[] | null) ?? []
+    },
+    async subjectVersionId(subject, version) {
+      const body = (await getJson(`${subjectPath(subject)}/${version}?deleted=true`)) as { id: number } | null
+      return body?.id ?? null
     },
   }
 }
@@ -92,6 +106,12 @@ export function memoryRegistry(): SchemaRegistry & { subjects: Map<string, numbe
     async schemaById(id) {
       const text = byId.get(id)
       return text === undefined ? null : JSON.parse(text)
+    },
+    async subjectVersions(subject) {
+      return (subjects.get(subject) ?? []).map((_, i) => i + 1)
+    },
+    async subjectVersionId(subject, version) {
+      return subjects.get(subject)?.[version - 1] ?? null
     },
   }
 }
