@@ -13,7 +13,7 @@ function withSchemaId(id: number): Buffer {
   return b
 }
 
-test('unknown schema ids: each distinct id of a batch looked up once, concurrently; misses cached for a bounded time', async () => {
+test("lookup 'any': each distinct unknown id of a batch looked up once, concurrently; misses cached for a bounded time", async () => {
   const { registryUrl } = await stackEndpoints('registry')
   const registry = countedRegistry(confluentRegistry(registryUrl))
   let now = 1_000_000
