@@ -62,6 +62,9 @@ export async function produceDataset(options: {
   await producer.connect()
   try {
     for (const topic of [topics.avro, topics.json, garbageTopic]) await kafka.createTopic(topic, partitions)
+    // Its clean messages are the Avro topic's bytes: register their schema under the garbage
+    // topic's subject too, as a producer writing to it would (same schema, same id).
+    await registry.register(avro(benchEventSchema).subject(garbageTopic), benchEventSchema)
     for (let from = 0; from < messages; from += CHUNK) {
       const batch: Record<Variant, Message[]> = { avro: [], json: [] }
       const garbage: Message[] = []

@@ -63,7 +63,10 @@ for (let i = 0; i < events; i++) {
     headers: {},
   })
 }
-await serde.prepare(records.map((r) => r.value))
+await serde.prepare(
+  records.map((r) => r.value),
+  topic,
+)
 
 let gcMs = 0
 new PerformanceObserver((list) => {

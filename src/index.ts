@@ -13,7 +13,7 @@ export { type ReprocessOptions, type ReprocessSummary, reprocess } from './repro
 export { Engine, type EngineOptions } from './runtime/engine.ts'
 export type { Infer, RecordSchema } from './schema/types.ts'
 export { defineSchema } from './schema/types.ts'
-export { avro, json, type ValueFormat } from './serde/format.ts'
+export { type AvroOptions, avro, json, type SchemaLookup, type ValueFormat } from './serde/format.ts'
 export { MemoryStateStore } from './state/memory-store.ts'
 export { createRedisStore, type RedisStateStore } from './state/redis-store.ts'
 export type { StateStore } from './state/state-store.ts'

@@ -27,6 +27,14 @@ export class ConfigError extends TributaryError {
 /** A record that cannot become a typed value: undecodable bytes, unknown schema id, wrong type. */
 export class DecodeError extends TributaryError {
   constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(options.code ?? 'DECODE_FAILED', message, { cause: options.cause })
+    // Bad input is data: its message and code travel to quarantine, a stack never does. Capturing
+    // one cost ~4 µs per rejected record (tributary-silver-avro-garbage20 profile).
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(options.code ?? 'DECODE_FAILED', message, { cause: options.cause })
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit
+    }
   }
 }

@@ -40,7 +40,7 @@ export function decode<T>(opts: DecodeOptions<T>): OperatorFunction<KafkaRecord,
     }
     let decoded: ReturnType<ValueSerde<T>['decode']>
     try {
-      decoded = serde.decode(record.value)
+      decoded = serde.decode(record.value, record.topic)
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       fail(record, err.code, err.message)

@@ -256,7 +256,10 @@ async function reprocessChunk(run: Run, tp: TopicPartition, chunk: readonly Cand
     { partitions: states, clock: clock ?? Date.now },
     { columns: columnCheck(topology.definition.source.format.schema, run.features) },
   )
-  await run.serde.prepare(fresh.map((c) => c.record.value))
+  await run.serde.prepare(
+    fresh.map((c) => c.record.value),
+    tp.topic,
+  )
   pipeline.push(fresh.map((c) => c.record))
   const landed = sinks.landed.all.map((e) => e.source.offset)
   const rejected = sinks.rejected.all

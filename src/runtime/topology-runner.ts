@@ -196,17 +196,24 @@ export class TopologyRunner {
         DEPENDENCIES.registry,
         `writer schemas for ${topic}/${partition}`,
         (note) =>
-          retry(() => run.serde.prepare(records.map((r) => r.value)), {
-            retries: Number.POSITIVE_INFINITY,
-            baseMs: 200,
-            maxMs: 5_000,
-            signal: this.stopRequested.signal,
-            onRetry: async (r) => {
-              note(r.error)
-              events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'registry', ...r })
-              await batch.heartbeat().catch(() => {})
+          retry(
+            () =>
+              run.serde.prepare(
+                records.map((r) => r.value),
+                topic,
+              ),
+            {
+              retries: Number.POSITIVE_INFINITY,
+              baseMs: 200,
+              maxMs: 5_000,
+              signal: this.stopRequested.signal,
+              onRetry: async (r) => {
+                note(r.error)
+                events.emit(ENGINE_EVENTS.SINK_RETRY, { topology: this.name, target: 'registry', ...r })
+                await batch.heartbeat().catch(() => {})
+              },
             },
-          }),
+          ),
         { log: this.log, signal: this.stopRequested.signal },
       )
     // A partition re-forming an epoch it recorded before a crash: that epoch ends exactly where

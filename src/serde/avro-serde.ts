@@ -16,6 +16,7 @@ import { mapConcurrent } from './map-concurrent.ts'
 import type { SchemaRegistry } from './registry.ts'
 import { SchemaMisses } from './schema-misses.ts'
 import type { TextPolicy } from './strict-text.ts'
+import { SubjectVersions } from './subject-versions.ts'
 
 const MAGIC = 0
 
@@ -23,9 +24,15 @@ const MAGIC = 0
 const LOOKUP_CONCURRENCY = 16
 
 export interface AvroSerdeOptions {
-  /** How long a registry miss (unknown schema id) is believed before asking again; default 60 s. */
+  /**
+   * The subject a topic's schemas are registered under: a record's schema id must be one of its
+   * versions, checked with one registry round trip per batch with unknown ids. Without it, any id
+   * the registry knows is accepted, at one lookup per distinct unknown id (misses cached below).
+   */
+  readonly subject?: (topic: string) => string
+  /** Without `subject`: how long a registry miss (unknown schema id) is believed before asking again; default 60 s. */
   readonly missTtlMs?: number
-  /** Misses remembered at most; default 100,000. */
+  /** Without `subject`: misses remembered at most; default 100,000. */
   readonly maxMisses?: number
   readonly now?: () => number
   /**
@@ -55,6 +62,17 @@ export function avroSerde<T>(
     ...(options.now ? { now: options.now } : {}),
   })
   const registered = new Map<string, number>()
+  const subjectOf = options.subject
+  const subjects = new Map<string, SubjectVersions>()
+  const versionsOf = (topic: string): SubjectVersions => {
+    const subject = subjectOf!(topic)
+    let versions = subjects.get(subject)
+    if (versions === undefined) {
+      versions = new SubjectVersions(registry, subject)
+      subjects.set(subject, versions)
+    }
+    return versions
+  }
 
   const resolve = async (id: number): Promise<void> => {
     const writerSchema = await registry.schemaById(id)
@@ -82,14 +100,21 @@ export function avroSerde<T>(
   }
 
   return {
-    async prepare(payloads) {
+    async prepare(payloads, topic) {
       const ids = new Set<number>()
       for (const p of payloads) if (p && p.length >= 5 && p[0] === MAGIC) ids.add(p.readInt32BE(1))
+      if (subjectOf) {
+        const versions = versionsOf(topic)
+        if ([...ids].some((id) => !versions.has(id))) await versions.refresh()
+        const unread = [...ids].filter((id) => versions.has(id) && !resolvers.has(id))
+        await mapConcurrent(unread, LOOKUP_CONCURRENCY, resolve)
+        return
+      }
       misses.trim()
       const unknown = [...ids].filter((id) => !resolvers.has(id) && !misses.fresh(id))
       await mapConcurrent(unknown, LOOKUP_CONCURRENCY, resolve)
     },
-    decode(payload): Decoded<T> {
+    decode(payload, topic): Decoded<T> {
       if (payload === null || payload.length === 0) throw emptyPayload(payload)
       if (payload.length < 5 || payload[0] !== MAGIC) {
         const found =
@@ -103,6 +128,12 @@ export function avroSerde<T>(
       }
       const id = payload.readInt32BE(1)
       const resolver = resolvers.get(id) ?? misses.error(id)
+      if (subjectOf) {
+        const versions = versionsOf(topic)
+        // Listed but unread: another batch's refresh found it after this batch's, so it was not
+        // registered when this record was written.
+        if (!versions.has(id) || resolver === undefined) throw versions.rejection(id)
+      }
       if (resolver === undefined) throw new Error(`schema id ${id} was not prepared; call prepare() first`)
       if (resolver instanceof DecodeError) throw resolver
       const body = payload.subarray(5)
@@ -118,7 +149,7 @@ export function avroSerde<T>(
       }
     },
     async encode(value, topic) {
-      const subject = `${topic}-value`
+      const subject = subjectOf ? subjectOf(topic) : `${topic}-value`
       let id = registered.get(subject)
       if (id === undefined) {
         id = await registry.register(subject, schema)

@@ -9,7 +9,11 @@ export function bindFormat<S extends RecordSchema>(
   format: ValueFormat<S>,
   registry: SchemaRegistry,
 ): ValueSerde<Infer<S>> {
-  return format.kind === 'avro' ? avroSerde(format.schema, registry, format.text) : jsonSerde(format.text)
+  if (format.kind === 'json') return jsonSerde(format.text)
+  return avroSerde(format.schema, registry, {
+    ...format.text,
+    ...(format.lookup === 'any' ? {} : { subject: format.subject }),
+  })
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/tributary-error.ts'
 import type { Infer, RecordSchema } from '../schema/types.ts'
 import type { SchemaRegistry } from './registry.ts'
 import type { TextPolicy } from './strict-text.ts'
@@ -13,6 +14,20 @@ export interface ValueFormat<S extends RecordSchema = RecordSchema> {
   subject(topic: string): string
   /** What to do with text that is not UTF-8 or (JSON) repeats a key; strict by default. */
   readonly text?: TextPolicy
+  /** Avro: which schema ids a record may carry (see `AvroOptions.lookup`); `'subject'` by default. */
+  readonly lookup?: SchemaLookup
+}
+
+/**
+ * `'subject'`: only versions of the topic's subject, so unknown ids cost one registry round trip
+ * per batch. `'any'`: any id the registry knows, one lookup per distinct unknown id; for producers
+ * that register under another subject name strategy (RecordNameStrategy, TopicRecordNameStrategy).
+ */
+export type SchemaLookup = 'subject' | 'any'
+const LOOKUPS: readonly SchemaLookup[] = ['subject', 'any']
+
+export interface AvroOptions extends Pick<TextPolicy, 'invalidUtf8'> {
+  readonly lookup?: SchemaLookup
 }
 
 export interface Decoded<T> {
@@ -22,10 +37,10 @@ export interface Decoded<T> {
 
 /** A bound format. `decode` is synchronous so the pipeline stays synchronous; `prepare` does the I/O. */
 export interface ValueSerde<T> {
-  /** Fetches whatever `decode` will need for these payloads (writer schemas); throws only retriable errors. */
-  prepare(payloads: readonly (Buffer | null)[]): Promise<void>
-  /** Throws DecodeError for bytes that cannot become a `T`. */
-  decode(payload: Buffer | null): Decoded<T>
+  /** Fetches whatever `decode` will need for these payloads of `topic` (writer schemas); throws only retriable errors. */
+  prepare(payloads: readonly (Buffer | null)[], topic: string): Promise<void>
+  /** Throws DecodeError for bytes (read from `topic`) that cannot become a `T`. */
+  decode(payload: Buffer | null, topic: string): Decoded<T>
   encode(value: T, topic: string): Promise<Buffer>
 }
 
@@ -34,11 +49,21 @@ export type SerdeFactory = <S extends RecordSchema>(
   registry: SchemaRegistry,
 ) => ValueSerde<Infer<S>>
 
-export function avro<const S extends RecordSchema>(
-  schema: S,
-  text?: Pick<TextPolicy, 'invalidUtf8'>,
-): ValueFormat<S> {
-  return { kind: 'avro', schema, subject: (topic) => `${topic}-value`, ...(text ? { text } : {}) }
+export function avro<const S extends RecordSchema>(schema: S, options: AvroOptions = {}): ValueFormat<S> {
+  const { lookup, ...text } = options
+  if (lookup !== undefined && !LOOKUPS.includes(lookup))
+    throw new ConfigError(
+      `avro(${schema.name}).lookup`,
+      `${JSON.stringify(lookup)} is not a schema lookup`,
+      "use 'subject' (ids registered under <topic>-value, the default) or 'any' (any id the registry knows, for producers using another subject name strategy)",
+    )
+  return {
+    kind: 'avro',
+    schema,
+    subject: (topic) => `${topic}-value`,
+    ...(Object.keys(text).length > 0 ? { text } : {}),
+    ...(lookup ? { lookup } : {}),
+  }
 }
 
 export function json<const S extends RecordSchema>(schema: S, text?: TextPolicy): ValueFormat<S> {

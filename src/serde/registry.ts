@@ -13,6 +13,10 @@ export interface SchemaRegistry {
   isCompatible(subject: string, schema: object): Promise<boolean>
   /** The writer schema with this id, as Avro JSON; `null` when the registry has no such id. */
   schemaById(id: number): Promise<object | null>
+  /** The subject's version numbers, soft-deleted ones included (their ids still decode); [] for an unknown subject. */
+  subjectVersions(subject: string): Promise<number[]>
+  /** The global schema id of one version of the subject; `null` when it has no such version (any more). */
+  subjectVersionId(subject: string, version: number): Promise<number | null>
 }
 
 export interface SubjectSchema {
@@ -43,10 +47,11 @@ export function confluentRegistry(
   const headers: Record<string, string> = auth
     ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
     : {}
-  /** The REST API directly: the client library has neither call, and parses schemas lossily. */
+  const base = url.replace(/\/$/, '')
+  /** The REST API directly: the client library lacks these calls, and parses schemas lossily. */
   async function call(path: string, init: RequestInit = {}): Promise<Response> {
     try {
-      return await fetch(`${url.replace(/\/$/, '')}${path}`, {
+      return await fetch(`${base}${path}`, {
         ...init,
         headers: { ...headers, 'content-type': 'application/vnd.schemaregistry.v1+json' },
         signal: AbortSignal.timeout(10_000),
@@ -58,6 +63,14 @@ export function confluentRegistry(
   async function unavailable(res: Response): Promise<never> {
     throw new RegistryUnavailableError(url, new Error(`HTTP ${res.status}: ${await res.text()}`))
   }
+  /** GET a JSON document; `null` on 404 (the registry has no such thing). */
+  async function getJson(path: string): Promise<unknown> {
+    const res = await call(path)
+    if (res.status === 404) return null
+    if (!res.ok) return unavailable(res)
+    return res.json()
+  }
+  const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}/versions`
   return {
     async register(subject, schema) {
       try {
@@ -78,12 +91,15 @@ export function confluentRegistry(
       }
     },
     async subjectSchema(subject, version) {
-      const res = await call(
-        `/subjects/${encodeURIComponent(subject)}/versions/${version === undefined ? 'latest' : version}`,
-      )
-      if (res.status === 404) return null
-      if (!res.ok) return unavailable(res)
-      const body = (await res.json()) as { version: number; id: number; schema: string; schemaType?: string }
+      const body = (await getJson(
+        `${subjectPath(subject)}/${version === undefined ? 'latest' : version}`,
+      )) as {
+        version: number
+        id: number
+        schema: string
+        schemaType?: string
+      } | null
+      if (body === null) return null
       if (body.schemaType !== undefined && body.schemaType !== 'AVRO')
         throw new TributaryError(
           'SCHEMA_NOT_AVRO',
@@ -102,21 +118,17 @@ export function confluentRegistry(
     async schemaById(id) {
       // Straight from the REST API: the client library hands back a parsed type that has lost
       // logical-type attributes (decimal precision/scale), and we need the writer schema verbatim.
-      let res: Response
-      try {
-        res = await fetch(`${url.replace(/\/$/, '')}/schemas/ids/${id}`, {
-          headers,
-          signal: AbortSignal.timeout(10_000),
-        })
-      } catch (err) {
-        throw new RegistryUnavailableError(url, err)
-      }
-      if (res.status === 404) return null
-      if (!res.ok)
-        throw new RegistryUnavailableError(url, new Error(`HTTP ${res.status}: ${await res.text()}`))
-      const body = (await res.json()) as { schema: string; schemaType?: string }
+      const body = (await getJson(`/schemas/ids/${id}`)) as { schema: string; schemaType?: string } | null
+      if (body === null) return null
       if (body.schemaType !== undefined && body.schemaType !== 'AVRO') return null
       return JSON.parse(body.schema) as object
+    },
+    async subjectVersions(subject) {
+      return ((await getJson(`${subjectPath(subject)}?deleted=true`)) as number[] | null) ?? []
+    },
+    async subjectVersionId(subject, version) {
+      const body = (await getJson(`${subjectPath(subject)}/${version}?deleted=true`)) as { id: number } | null
+      return body?.id ?? null
     },
   }
 }
@@ -153,6 +165,12 @@ export function memoryRegistry(): SchemaRegistry & { subjects: Map<string, numbe
     async schemaById(id) {
       const text = byId.get(id)
       return text === undefined ? null : JSON.parse(text)
+    },
+    async subjectVersions(subject) {
+      return (subjects.get(subject) ?? []).map((_, i) => i + 1)
+    },
+    async subjectVersionId(subject, version) {
+      return subjects.get(subject)?.[version - 1] ?? null
     },
   }
 }

@@ -96,7 +96,7 @@ export class TopologyTestDriver<S extends RecordSchema> {
     }
     if (!this.states.has(topic, partition))
       this.states.set(topic, partition, { offset: null, dedup: new Map(), kv: new Map(), meta: {} })
-    await this.serde.prepare([value])
+    await this.serde.prepare([value], topic)
     this.pipeline.push([record])
     if (options.backlog !== undefined) this.pipeline.backlog(topic, partition, options.backlog)
   }

@@ -127,8 +127,8 @@ test('Avro: changes written under the connector names are read into the topology
   header.writeInt32BE(id, 1)
   const serde = bindSource({ format: avro(customerSchema), changes: stream }, registry)
   const payload = Buffer.concat([header, body])
-  await serde.prepare([payload])
-  const got = unwrapChange(stream, serde.decode(payload).value, null)
+  await serde.prepare([payload], 'customers')
+  const got = unwrapChange(stream, serde.decode(payload, 'customers').value, null)
   assert.deepEqual(got.kind === 'upsert' && { ...(got.row as object) }, { ...after, email: null })
   assert.equal(got.kind === 'upsert' && got.version, '77')
   assert.throws(

@@ -42,7 +42,7 @@ test('orders whose amount does not fit decimal(12, 2) go to quarantine with the 
         : f,
     ),
   }
-  const wideId = await ctx.registry().register(`${topic}-wide-value`, wide)
+  const wideId = await ctx.registry().register(t.definition.source.format.subject(topic), wide)
   const wideBytes = (v: object) => {
     const header = Buffer.alloc(5)
     header.writeInt32BE(wideId, 1)

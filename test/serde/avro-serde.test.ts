@@ -18,8 +18,8 @@ test('decimals and timestamps round-trip through the Confluent wire format', asy
   const serde = avroSerde<Record<string, unknown>>(orderSchema, memoryRegistry())
   const bytes = await serde.encode(order as never, 'orders')
   assert.equal(bytes[0], 0)
-  await serde.prepare([bytes])
-  const decoded = serde.decode(bytes)
+  await serde.prepare([bytes], 'orders')
+  const decoded = serde.decode(bytes, 'orders')
   assert.deepEqual({ ...decoded.value }, order)
   assert.equal(decoded.schemaId, 1)
 })
@@ -31,8 +31,8 @@ test('a record written with an older schema resolves to the reader schema, defau
   const { coupon: _, ...rest } = order
   const bytes = await writer.encode(rest as never, 'orders')
   const reader = avroSerde<Record<string, unknown>>(orderSchema, registry)
-  await reader.prepare([bytes])
-  assert.deepEqual({ ...reader.decode(bytes).value }, { ...order, coupon: null })
+  await reader.prepare([bytes], 'orders')
+  assert.deepEqual({ ...reader.decode(bytes, 'orders').value }, { ...order, coupon: null })
 })
 
 test('an incompatible writer schema is a decode error naming the schema id', async () => {
@@ -45,6 +45,6 @@ test('an incompatible writer schema is a decode error naming the schema id', asy
   } as const
   const bytes = await avroSerde(other, registry).encode({ x: 1 } as never, 'orders')
   const reader = avroSerde<Record<string, unknown>>(orderSchema, registry)
-  await reader.prepare([bytes])
-  assert.throws(() => reader.decode(bytes), { code: 'INCOMPATIBLE_SCHEMA', message: /schema id 1/ })
+  await reader.prepare([bytes], 'orders')
+  assert.throws(() => reader.decode(bytes, 'orders'), { code: 'INCOMPATIBLE_SCHEMA', message: /schema id 1/ })
 })

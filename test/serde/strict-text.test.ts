@@ -23,16 +23,19 @@ test('duplicateKey finds a repeated key at any depth, after escapes, and not ins
 test('JSON: strict by default, opt-in replacement and last-wins', () => {
   const bad = Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xff]), Buffer.from('"}')])
   assert.throws(
-    () => jsonSerde().decode(bad),
+    () => jsonSerde().decode(bad, 'orders'),
     (e: { code?: string }) => e.code === 'INVALID_UTF8',
   )
-  assert.equal((jsonSerde({ invalidUtf8: 'replace' }).decode(bad).value as { s: string }).s, 'a\uFFFD')
+  assert.equal(
+    (jsonSerde({ invalidUtf8: 'replace' }).decode(bad, 'orders').value as { s: string }).s,
+    'a\uFFFD',
+  )
   const dup = Buffer.from('{"a":1,"a":2}')
   assert.throws(
-    () => jsonSerde().decode(dup),
+    () => jsonSerde().decode(dup, 'orders'),
     (e: { code?: string }) => e.code === 'JSON_DUPLICATE_KEY',
   )
-  assert.deepEqual(jsonSerde({ duplicateKeys: 'last' }).decode(dup).value, { a: 2 })
+  assert.deepEqual(jsonSerde({ duplicateKeys: 'last' }).decode(dup, 'orders').value, { a: 2 })
 })
 
 test('Avro: a string field that is not UTF-8 is refused naming the field, nested ones too', async () => {
@@ -48,8 +51,11 @@ test('Avro: a string field that is not UTF-8 is refused naming the field, nested
   const registry = memoryRegistry()
   const serde = avroSerde(schema, registry)
   const ok = await serde.encode({ id: 'id-1', tags: ['XX'], note: 'YY' } as never, 't')
-  await serde.prepare([ok])
-  assert.deepEqual({ ...(serde.decode(ok).value as object) }, { id: 'id-1', tags: ['XX'], note: 'YY' })
+  await serde.prepare([ok], 'orders')
+  assert.deepEqual(
+    { ...(serde.decode(ok, 'orders').value as object) },
+    { id: 'id-1', tags: ['XX'], note: 'YY' },
+  )
   for (const [marker, field] of [
     ['XX', 'tags[]'],
     ['YY', 'note'],
@@ -57,12 +63,12 @@ test('Avro: a string field that is not UTF-8 is refused naming the field, nested
     const bad = Buffer.from(ok)
     bad[bad.indexOf(marker)] = 0xfe
     assert.throws(
-      () => serde.decode(bad),
+      () => serde.decode(bad, 'orders'),
       (e: { code?: string; message: string }) =>
         e.code === 'INVALID_UTF8' && e.message.startsWith(`field ${field}: byte `),
     )
     const lenient = avroSerde(schema, registry, { invalidUtf8: 'replace' })
-    await lenient.prepare([bad])
-    assert.ok(JSON.stringify(lenient.decode(bad).value).includes('\uFFFD'))
+    await lenient.prepare([bad], 'orders')
+    assert.ok(JSON.stringify(lenient.decode(bad, 'orders').value).includes('\uFFFD'))
   }
 })
