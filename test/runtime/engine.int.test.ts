@@ -102,11 +102,18 @@ for (const base of [orders, sensors] as Topology[]) {
         assert.ok(want.has(m.headers['tributary.reason.code'] ?? ''), m.headers['tributary.reason.code'])
       }
 
-      // The processing log accounts for every bronze row, and metrics saw them.
-      const [log] = await ch.query<{ out: string }>(
-        `SELECT sum(records_out) AS out FROM tributary_processing_log WHERE topology = '${t.name}' AND layer = 'bronze'`,
+      // The processing log accounts for every bronze row, and metrics saw them. An epoch's log row is
+      // written after its state and offsets, so it may trail the tables: wait for it.
+      await waitFor(
+        'the processing log to account for every bronze row',
+        async () => {
+          const [log] = await ch.query<{ out: string }>(
+            `SELECT sum(records_out) AS out FROM tributary_processing_log WHERE topology = '${t.name}' AND layer = 'bronze'`,
+          )
+          return Number(log?.out)
+        },
+        (out) => out === produced,
       )
-      assert.equal(Number(log?.out), produced)
       const text = await engine.metrics.text()
       assert.match(
         text,
