@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
+import { runCli } from '../support/cli.ts'
 import { uniqueName } from '../support/engine.ts'
 import { stackEndpoints } from '../support/stack.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-
-/** Runs the CLI as a user would; returns its exit code and everything it printed. */
-async function cli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/tributary.js'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => {
-    output += d
-  })
-  child.stderr.on('data', (d) => {
-    output += d
-  })
-  const [code] = await once(child, 'exit')
-  return { code, output }
-}
 
 test('produce to a topic Kafka has not created yet succeeds without an ERROR line', async () => {
   const { kafkaBrokers } = await stackEndpoints('kafka')
@@ -42,7 +24,7 @@ test('produce to a topic Kafka has not created yet succeeds without an ERROR lin
         `export default renameTopology(sensors, ${JSON.stringify(topic)})`,
       ].join('\n'),
     )
-    const { code, output } = await cli(['produce', topic, '--generate', '300'], {
+    const { code, output } = await runCli(['produce', topic, '--generate', '300'], {
       TRIBUTARY_TOPOLOGIES_DIR: dir,
     })
     assert.equal(code, 0, output)

@@ -1,8 +1,7 @@
 // Real services: the schema registry (Apicurio 3 through its Confluent-compatible API). `schemas pull`
 // and `schemas check` against it, in process and as the CLI.
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -19,6 +18,7 @@ import { topologyDir } from '../../src/testing/engine-process.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
 import customers from '../../topologies/customers.ts'
 import orders from '../../topologies/orders.ts'
+import { runCli } from '../support/cli.ts'
 import { registerRaw, setSubjectCompatibility } from '../support/registry-rules.ts'
 import { stackEndpoints, uniqueName } from '../support/stack.ts'
 
@@ -28,23 +28,6 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 function literalOf(text: string): unknown {
   const { start, end } = schemaLiteralRange(text, 'pulled')
   return new Function(`return (${text.slice(start, end)})`)()
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout.on('data', (d) => {
-    out += d
-  })
-  child.stderr.on('data', (d) => {
-    out += d
-  })
-  const [code] = await once(child, 'exit')
-  return { code: code as number, out }
 }
 
 for (const [file, schema] of [
@@ -148,7 +131,7 @@ test('schemas check reports a registered incompatible version with the fields th
   const [none] = await checkSchemas([t], registry)
   assert.ok(none && none.status === 'incompatible' && none.registry === true)
 
-  const { code, out } = await cli(['schemas', 'check'], {
+  const { code, output: out } = await runCli(['schemas', 'check'], {
     TRIBUTARY_TOPOLOGIES_DIR: topologyDir('orders', name),
   })
   assert.equal(code, 1, out)
@@ -159,11 +142,11 @@ test('schemas check reports a registered incompatible version with the fields th
 })
 
 test('--help lists schemas pull and check', async () => {
-  const top = await cli(['--help'])
-  assert.match(top.out, /schemas +register .*pull .*check/)
-  const sub = await cli(['schemas', '--help'])
-  assert.match(sub.out, /tributary schemas pull <subject> \[--version N\]/)
-  assert.match(sub.out, /tributary schemas check/)
+  const top = await runCli(['--help'])
+  assert.match(top.output, /schemas +register .*pull .*check/)
+  const sub = await runCli(['schemas', '--help'])
+  assert.match(sub.output, /tributary schemas pull <subject> \[--version N\]/)
+  assert.match(sub.output, /tributary schemas check/)
 })
 
 test('schemas check: a change the registry allows (decimal bytes -> string) but decoding refuses is incompatible', async () => {

@@ -4,8 +4,6 @@
 // names it, `schemas pull` writes it into the topology's schema file, and restarting only the engine
 // adds the silver column before the rows carrying it land.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -17,6 +15,7 @@ import { clusterEndpointsFromEnv, endpointsFromEnv } from '../../src/config/endp
 import { avroSerde } from '../../src/serde/avro-serde.ts'
 import { confluentRegistry } from '../../src/serde/registry.ts'
 import { spawnEngine } from '../../src/testing/engine-process.ts'
+import { runCli } from '../support/cli.ts'
 import { sql } from '../support/clickhouse-http.ts'
 import { createTopic, testConfig, uniqueName } from '../support/engine.ts'
 import { clusterModeSkip, stackEndpoints } from '../support/stack.ts'
@@ -72,22 +71,11 @@ const TARGETS: readonly Target[] = [
   },
 ]
 
+/** The CLI, which must succeed; what it printed. */
 async function cli(args: string[], env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout.on('data', (d) => {
-    out += d
-  })
-  child.stderr.on('data', (d) => {
-    out += d
-  })
-  const [code] = await once(child, 'exit')
-  assert.equal(code, 0, `tributary ${args.join(' ')}:\n${out}`)
-  return out
+  const { code, output } = await runCli(args, env)
+  assert.equal(code, 0, `tributary ${args.join(' ')}:\n${output}`)
+  return output
 }
 
 async function runUntilIdle(topologies: string, env: Record<string, string>): Promise<void> {
