@@ -50,7 +50,9 @@ export async function catchUp(ctx: CliContext, opts: CatchUpOptions): Promise<Ca
     seed: opts.seed,
   })
   const produced = Date.now()
-  log(`produced ${run.data.messages.length} messages to ${run.topology.name} in ${(produced - started) / 1000} s`)
+  log(
+    `produced ${run.data.messages.length} messages to ${run.topology.name} in ${(produced - started) / 1000} s`,
+  )
   const engine = startEngine(run, ['--until-idle', String(opts.idleMs)], { ...DEFAULTS, ...opts.env })
   let peakKb: number | null = null
   const sample = async () => {

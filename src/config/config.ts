@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '../errors/tributary-error.ts'
+import { DEFAULT_MAX_DEDUP_KEYS } from '../state/dedup-table.ts'
 import { endpointsFromEnv } from './endpoints.ts'
 import { hasUrlCredentials, redactUrl } from './url-credentials.ts'
 
@@ -76,6 +77,14 @@ export interface TributaryConfig {
     readonly minFlushIntervalMs: number
     readonly retry: { readonly baseMs: number; readonly maxMs: number }
     readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number }
+  }
+  readonly dedup: {
+    /**
+     * Dedup keys held in memory per topology, over all its partitions (~42 bytes each, allocated
+     * on the first key). The newest are held; an older key evicted from memory is still in Redis
+     * for its retention, but a duplicate of it is no longer dropped (counted, warned: README).
+     */
+    readonly maxKeysInMemory: number
   }
 }
 
@@ -186,6 +195,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     fix: 'milliseconds >= 100',
     check: (v: number) => v >= 100,
   },
+  'dedup.maxKeysInMemory': {
+    kind: 'number',
+    fix: 'a whole number between 10000 and 100000000 (about 42 bytes of memory each): the dedup keys of a topology kept in memory',
+    check: (v: number) => Number.isInteger(v) && v >= 10_000 && v <= 100_000_000,
+  },
 }
 
 const SECRETS = ['kafka.sasl.password', 'registry.password', 'clickhouse.password', 'redis.password'] as const
@@ -226,6 +240,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'sink.retry.maxMs': 5_000,
     'sink.breaker.failureThreshold': 3,
     'sink.breaker.resetTimeoutMs': 2_000,
+    'dedup.maxKeysInMemory': DEFAULT_MAX_DEDUP_KEYS,
   }
 }
 
