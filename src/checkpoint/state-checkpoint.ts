@@ -76,7 +76,7 @@ export class StateCheckpoint {
       // Claimed: a member that held the partition before can no longer write it. Only the dedup
       // keys memory can hold are loaded: the rest stay in the store.
       const state = await retry(
-        () => store.load(ref, this.clock(), { claim: true, dedupLimit: this.states.maxDedupKeys }),
+        () => store.load(ref, this.clock(), { claim: true, dedupLimit: this.states.dedupLoadLimit }),
         this.retry,
       )
       restored = {

@@ -18,6 +18,8 @@ export class PartitionStates {
   /** Each loaded partition's DedupTable tag: a partition loaded again gets a new one. */
   private readonly tags = new Map<string, number>()
   private lastTag = 0
+  /** Partitions this member owns, as of the last assignment (1 until one arrived). */
+  private owned = 1
   /** Allocated on the first dedup key: stateless and window-only topologies need none. */
   private table: DedupTable | undefined
   private readonly changes = new Map<string, PartitionChanges>()
@@ -60,6 +62,14 @@ export class PartitionStates {
     this.dedupTable().set(this.tagOf(topic, partition), key, expiresAt, now)
   }
 
+  /**
+   * Dedup keys to load per partition: together at most half the bound, so loading one partition
+   * never pushes out another's loaded keys (they are older than any new key, and go first).
+   */
+  get dedupLoadLimit(): number {
+    return Math.max(1, Math.floor(this.maxDedupKeys / 2 / this.owned))
+  }
+
   /** Dedup keys held in memory, the bound, and live keys evicted to stay within it since start. */
   dedup(): { keys: number; maxKeys: number; evicted: number } {
     return { keys: this.table?.size ?? 0, maxKeys: this.maxDedupKeys, evicted: this.table?.evicted ?? 0 }
@@ -82,6 +92,7 @@ export class PartitionStates {
 
   /** Forgets every partition not in `owned` (keys from `partitionKey`): after a rebalance. */
   retainOnly(owned: ReadonlySet<string>): void {
+    this.owned = Math.max(1, owned.size)
     for (const k of [...this.states.keys()]) {
       if (!owned.has(k)) {
         this.states.delete(k)

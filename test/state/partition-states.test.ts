@@ -58,3 +58,10 @@ test('dedup keys of all partitions share one bound; a partition loaded again sta
   states.set('t', 1, fresh())
   assert.equal(states.seen('t', 1, 'k999'), undefined, 'held before the partition left: not its state now')
 })
+
+test('each partition loads its share of half the bound, so loads never push out each other', () => {
+  const states = new PartitionStates({ maxDedupKeys: 1_000 })
+  assert.equal(states.dedupLoadLimit, 500)
+  states.retainOnly(new Set([0, 1, 2, 3].map((p) => partitionKey('t', p))))
+  assert.equal(states.dedupLoadLimit, 125)
+})
