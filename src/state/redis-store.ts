@@ -197,13 +197,14 @@ export class RedisStateStore implements StateStore {
         const at = SCRIPT_KEYS.findIndex((part) => k[part] === key)
         args.push(name!, String(at + 1), String(rest.length), ...rest)
       }
-      pipeline.call(
-        'eval',
+      // One array, not spread into the call: a catch-up epoch's keys are more arguments than a
+      // call takes (the stack overflows past ~120k); ioredis flattens it.
+      pipeline.call('eval', [
         CHECKPOINT_SCRIPT,
         String(SCRIPT_KEYS.length),
         ...SCRIPT_KEYS.map((part) => k[part]),
         ...args,
-      )
+      ])
     }
     return this.#exec(pipeline, 'commit')
   }
