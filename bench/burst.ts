@@ -1,5 +1,5 @@
 /**
- * `node bench/burst.ts [--backlogs 100000,300000,1000000] [--max-dedup-keys N]`: the engine's peak
+ * `node bench/burst.ts [--backlogs 100000,300000,1000000] [--env KEY=VALUE ...]`: the engine's peak
  * resident set by backlog size. Each backlog is produced first, then one engine with the default
  * settings catches up `--until-idle` (scripts/catch-up), its tables checked against the truth. Memory
  * is bounded by configuration when the peak stays flat as the backlog grows. Exits 1 when any
@@ -14,13 +14,18 @@ quietKnownWarnings()
 const { values } = parseArgs({
   options: {
     backlogs: { type: 'string', default: '100000,300000,1000000' },
-    'max-dedup-keys': { type: 'string' },
     seed: { type: 'string', default: '1' },
+    /** `KEY=VALUE` engine settings to measure under, e.g. TRIBUTARY_SOURCE_MAX_IN_FLIGHT_RECORDS=20000. */
+    env: { type: 'string', multiple: true, default: [] },
   },
 })
-const env: Record<string, string> = values['max-dedup-keys']
-  ? { TRIBUTARY_DEDUP_MAX_KEYS_IN_MEMORY: values['max-dedup-keys'] }
-  : {}
+const env = Object.fromEntries(
+  values.env.map((kv) => {
+    const at = kv.indexOf('=')
+    if (at < 1) throw new Error(`--env takes KEY=VALUE, not ${kv}`)
+    return [kv.slice(0, at), kv.slice(at + 1)]
+  }),
+)
 const ctx = new CliContext()
 const rows: string[] = []
 let exact = true
@@ -46,7 +51,7 @@ try {
 }
 console.log(
   [
-    `dedup.maxKeysInMemory: ${values['max-dedup-keys'] ?? 'default'}`,
+    `settings: ${values.env.length > 0 ? values.env.join(' ') : 'defaults'}`,
     '',
     '| backlog (orders) | engine peak RSS (MiB) | catch-up (s) | tables |',
     '|---:|---:|---:|---|',

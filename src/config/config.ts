@@ -63,6 +63,11 @@ export interface TributaryConfig {
     readonly sessionTimeoutMs: number
     /** A source topic that does not exist at start-up: wait for it (logged), or create it. */
     readonly missingTopics: 'wait' | 'create'
+    /**
+     * Bytes one fetch brings at most, over all partitions (a quarter of it per partition). Fetched
+     * records are held as JS objects at ~10x their size until processed: this bounds that.
+     */
+    readonly fetchMaxBytes: number
   }
   readonly sink: {
     /** Rows per table insert; a checkpoint is forced when any table buffers this many. */
@@ -164,6 +169,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     fix: 'wait (until the topic is created) or create (with the broker default partitions)',
     check: (v: string) => v === 'wait' || v === 'create',
   },
+  'source.fetchMaxBytes': {
+    kind: 'number',
+    fix: 'bytes between 65536 and 268435456 (one fetch is held in memory at ~10x this)',
+    check: (v: number) => Number.isInteger(v) && v >= 65_536 && v <= 268_435_456,
+  },
   'sink.maxBatchRows': {
     kind: 'number',
     fix: 'a whole number between 1 and 1000000',
@@ -233,6 +243,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'source.fromBeginning': true,
     'source.sessionTimeoutMs': 30_000,
     'source.missingTopics': 'wait',
+    'source.fetchMaxBytes': 8 * 1024 * 1024,
     'sink.maxBatchRows': 100_000,
     'sink.flushIntervalMs': 1_000,
     'sink.minFlushIntervalMs': 200,

@@ -130,3 +130,10 @@ test('dedup.maxKeysInMemory: a default bound, set from TRIBUTARY_DEDUP_MAX_KEYS_
       message: /configuration dedup.maxKeysInMemory: .*Fix: a whole number between 10000/,
     })
 })
+
+test('source.fetchMaxBytes: 8 MiB by default, refused out of range naming the field', () => {
+  assert.equal(loadConfig({ dir, env: {} }).source.fetchMaxBytes, 8 * 1024 * 1024)
+  assert.throws(() => loadConfig({ dir, env: { TRIBUTARY_SOURCE_FETCH_MAX_BYTES: '1000' } }), {
+    message: /configuration source.fetchMaxBytes: .*Fix: bytes between 65536/,
+  })
+})
