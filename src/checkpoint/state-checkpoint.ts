@@ -44,6 +44,7 @@ export class StateCheckpoint {
   private readonly retry: typeof FOREVER & { onRetry?: StoreWait }
   /** State a rebalance kept from being written; written first by the next epoch. */
   private deferred: PartitionCommit[] = []
+  private reportedEvictions = 0
 
   constructor(opts: {
     topology: string
@@ -72,15 +73,19 @@ export class StateCheckpoint {
     if (!this.states.has(topic, partition)) {
       const started = this.clock()
       const ref = { topology: this.topology, topic, partition }
-      // Claimed: a member that held the partition before can no longer write it.
-      const state = await retry(() => store.load(ref, this.clock(), { claim: true }), this.retry)
-      this.states.set(topic, partition, state)
-      this.ledger.restore(topic, partition, state.meta)
+      // Claimed: a member that held the partition before can no longer write it. Only the dedup
+      // keys memory can hold are loaded: the rest stay in the store.
+      const state = await retry(
+        () => store.load(ref, this.clock(), { claim: true, dedupLimit: this.states.dedupLoadLimit }),
+        this.retry,
+      )
       restored = {
         checkpointId: state.offset,
         durationMs: this.clock() - started,
         keys: state.dedup.size + state.kv.size,
       }
+      this.states.set(topic, partition, state)
+      this.ledger.restore(topic, partition, state.meta)
     }
     const offset = this.states.get(topic, partition).offset
     return { at: offset === null ? null : BigInt(offset), ...(restored ? { restored } : {}) }
@@ -155,8 +160,16 @@ export class StateCheckpoint {
     this.ledger.retainOnly(owned)
   }
 
-  /** Dedup keys held in memory, over all owned partitions. */
-  get keys(): number {
-    return this.states.size
+  /** Dedup keys in memory, their bound, and evictions since start. */
+  dedup(): ReturnType<PartitionStates['dedup']> {
+    return this.states.dedup()
+  }
+
+  /** Dedup keys evicted from memory since the previous call. */
+  newEvictions(): number {
+    const { evicted } = this.states.dedup()
+    const n = evicted - this.reportedEvictions
+    this.reportedEvictions = evicted
+    return n
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '../errors/tributary-error.ts'
+import { DEFAULT_MAX_DEDUP_KEYS } from '../state/dedup-table.ts'
 import { endpointsFromEnv } from './endpoints.ts'
 import { hasUrlCredentials, redactUrl } from './url-credentials.ts'
 
@@ -62,6 +63,11 @@ export interface TributaryConfig {
     readonly sessionTimeoutMs: number
     /** A source topic that does not exist at start-up: wait for it (logged), or create it. */
     readonly missingTopics: 'wait' | 'create'
+    /**
+     * Bytes one fetch brings at most, over all partitions (a quarter of it per partition). Fetched
+     * records are held as JS objects at ~10x their size until processed: this bounds that.
+     */
+    readonly fetchMaxBytes: number
   }
   readonly sink: {
     /** Rows per table insert; a checkpoint is forced when any table buffers this many. */
@@ -76,6 +82,14 @@ export interface TributaryConfig {
     readonly minFlushIntervalMs: number
     readonly retry: { readonly baseMs: number; readonly maxMs: number }
     readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number }
+  }
+  readonly dedup: {
+    /**
+     * Dedup keys held in memory per topology, over all its partitions (~42 bytes each, allocated
+     * on the first key). The newest are held; an older key evicted from memory is still in Redis
+     * for its retention, but a duplicate of it is no longer dropped (counted, warned: README).
+     */
+    readonly maxKeysInMemory: number
   }
 }
 
@@ -155,6 +169,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     fix: 'wait (until the topic is created) or create (with the broker default partitions)',
     check: (v: string) => v === 'wait' || v === 'create',
   },
+  'source.fetchMaxBytes': {
+    kind: 'number',
+    fix: 'bytes between 65536 and 268435456 (one fetch is held in memory at ~10x this)',
+    check: (v: number) => Number.isInteger(v) && v >= 65_536 && v <= 268_435_456,
+  },
   'sink.maxBatchRows': {
     kind: 'number',
     fix: 'a whole number between 1 and 1000000',
@@ -185,6 +204,11 @@ const FIELDS: Record<string, { kind: Shape[string]; fix: string; check?: (v: nev
     kind: 'number',
     fix: 'milliseconds >= 100',
     check: (v: number) => v >= 100,
+  },
+  'dedup.maxKeysInMemory': {
+    kind: 'number',
+    fix: 'a whole number between 10000 and 100000000 (about 42 bytes of memory each): the dedup keys of a topology kept in memory',
+    check: (v: number) => Number.isInteger(v) && v >= 10_000 && v <= 100_000_000,
   },
 }
 
@@ -219,6 +243,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'source.fromBeginning': true,
     'source.sessionTimeoutMs': 30_000,
     'source.missingTopics': 'wait',
+    'source.fetchMaxBytes': 8 * 1024 * 1024,
     'sink.maxBatchRows': 100_000,
     'sink.flushIntervalMs': 1_000,
     'sink.minFlushIntervalMs': 200,
@@ -226,6 +251,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
     'sink.retry.maxMs': 5_000,
     'sink.breaker.failureThreshold': 3,
     'sink.breaker.resetTimeoutMs': 2_000,
+    'dedup.maxKeysInMemory': DEFAULT_MAX_DEDUP_KEYS,
   }
 }
 

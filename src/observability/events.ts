@@ -20,6 +20,7 @@ export const ENGINE_EVENTS = {
   RECORD_DEAD_LETTERED: 'record.dead_lettered',
   RECORDS_COUNTED: 'records.counted',
   TOPOLOGY_STATE: 'topology.state',
+  DEDUP_EVICTED: 'dedup.evicted',
 } as const
 
 export type EngineEventName = (typeof ENGINE_EVENTS)[keyof typeof ENGINE_EVENTS]
@@ -65,8 +66,10 @@ export interface EngineEventPayloads {
     bytes: number
     /** Offsets were committed (false while a rebalance defers state and offsets). */
     committed: boolean
-    /** Dedup keys held over all owned partitions; null for a stateless topology. */
+    /** Dedup keys held in memory over all owned partitions; null for a topology without dedup. */
     stateKeys: number | null
+    /** `dedup.maxKeysInMemory`, the bound on stateKeys; null without dedup. */
+    stateMaxKeys: number | null
     openWindows: [gold: string, windows: number][]
     watermarks: { partition: number; lagMs: number }[]
   }
@@ -84,6 +87,11 @@ export interface EngineEventPayloads {
     firstOffset: string
     message: string
   }
+  /**
+   * Live dedup keys dropped from memory to stay within `dedup.maxKeysInMemory`, since the previous
+   * event (emitted with a checkpoint, only when some were): duplicates of them are no longer dropped.
+   */
+  'dedup.evicted': { topology: string; evicted: number; total: number; maxKeys: number }
   /** A topology's runner came up, failed (`up` false), or was started again after a failure. */
   'topology.state': { topology: string; up: boolean; restarted: boolean }
   /** Per batch: how many records each operator saw, as differences since the previous event. */

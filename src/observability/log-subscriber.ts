@@ -45,6 +45,12 @@ export function subscribeLogger(events: EngineEvents, logger: Logger): () => voi
       ),
     ),
     events.on(E.RECORDS_COUNTED, (p) => logger.debug({ event: E.RECORDS_COUNTED, ...p }, 'records counted')),
+    events.on(E.DEDUP_EVICTED, (p) =>
+      logger.warn(
+        { event: E.DEDUP_EVICTED, ...p },
+        `dedup evicted ${p.evicted} live keys from memory (${p.total} since start) to stay within dedup.maxKeysInMemory ${p.maxKeys}: a duplicate of an evicted key is not dropped; raise the setting to cover your retention`,
+      ),
+    ),
     events.on(E.RECORD_DEAD_LETTERED, (p) =>
       logger.warn(
         { event: E.RECORD_DEAD_LETTERED, ...p },

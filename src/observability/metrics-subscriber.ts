@@ -28,9 +28,11 @@ export function subscribeMetrics(events: EngineEvents, metrics: Metrics): () => 
       if (p.bytes > 0) metrics.checkpointSize(p.topology, p.bytes)
       if (p.committed) metrics.lastCommit(p.topology)
       if (p.stateKeys !== null) metrics.stateKeys(p.topology, 'dedup', p.stateKeys)
+      if (p.stateMaxKeys !== null) metrics.stateCapacity(p.topology, 'dedup', p.stateMaxKeys)
       for (const [gold, n] of p.openWindows) metrics.openWindows(p.topology, gold, n)
       for (const w of p.watermarks) metrics.watermarkLag(p.topology, w.partition, w.lagMs / 1000)
     }),
+    events.on(E.DEDUP_EVICTED, (p) => metrics.stateEvicted(p.topology, 'dedup', p.evicted)),
     events.on(E.CHECKPOINT_RESTORE, (p) => metrics.restoreDuration(p.topology, p.durationMs / 1000)),
     events.on(E.REBALANCE_REVOKED, (p) => {
       for (const tp of p.partitions) metrics.forgetPartition(p.topology, tp.topic, tp.partition)

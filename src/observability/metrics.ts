@@ -42,6 +42,8 @@ export class Metrics {
   readonly #circuitState: Gauge<'topology' | 'target'>
   readonly #lastCommit: Gauge<'topology'>
   readonly #stateKeys: Gauge<'topology' | 'store'>
+  readonly #stateCapacity: Gauge<'topology' | 'store'>
+  readonly #stateEvicted: Counter<'topology' | 'store'>
   readonly #openWindows: Gauge<'topology' | 'window'>
   readonly #watermarkLag: Gauge<'topology' | 'partition'>
   readonly #checkpointDuration: Histogram<'topology'>
@@ -137,6 +139,18 @@ export class Metrics {
     this.#stateKeys = new Gauge({
       name: 'tributary_state_keys',
       help: 'Keys held in a state store.',
+      labelNames: ['topology', 'store'],
+      registers,
+    })
+    this.#stateCapacity = new Gauge({
+      name: 'tributary_state_capacity_keys',
+      help: 'Keys a state store holds in memory at most (dedup.maxKeysInMemory).',
+      labelNames: ['topology', 'store'],
+      registers,
+    })
+    this.#stateEvicted = new Counter({
+      name: 'tributary_state_evicted_keys_total',
+      help: 'Live keys dropped from memory to stay within the capacity; duplicates of them pass.',
       labelNames: ['topology', 'store'],
       registers,
     })
@@ -268,6 +282,14 @@ export class Metrics {
 
   stateKeys(topology: string, store: string, n: number): void {
     this.#stateKeys.set({ topology, store }, n)
+  }
+
+  stateCapacity(topology: string, store: string, n: number): void {
+    this.#stateCapacity.set({ topology, store }, n)
+  }
+
+  stateEvicted(topology: string, store: string, n: number): void {
+    this.#stateEvicted.inc({ topology, store }, n)
   }
 
   openWindows(topology: string, window: string, n: number): void {

@@ -16,22 +16,22 @@ export interface DedupOptions<T> {
  * Drops a record whose key was seen within the retention, per input partition (duplicates of one
  * event share its key, so they share a partition). Seen keys become state changes that the next
  * checkpoint writes together with the offsets: a crash never forgets a key whose record is
- * already in silver, nor remembers one whose record is not.
+ * already in silver, nor remembers one whose record is not. Memory holds the newest
+ * `dedup.maxKeysInMemory` keys (PartitionStates): a duplicate of a key evicted from it passes.
  */
 export function dedup<T>(opts: DedupOptions<T>): OperatorFunction<Envelope<T>, Envelope<T>> {
   const { key, retentionMs, states, stats, clock } = opts
   return operator((emit) => (env) => {
     const { topic, partition } = env.source
-    const seen = states.get(topic, partition).dedup
     const k = key(env.value)
     const now = clock()
-    const expiry = seen.get(k)
+    const expiry = states.seen(topic, partition, k)
     if (expiry !== undefined && expiry > now) {
       stats.duplicates++
       return
     }
     const expiresAt = now + retentionMs
-    seen.set(k, expiresAt)
+    states.remember(topic, partition, k, expiresAt, now)
     states.changesFor(topic, partition).dedupAdd.push([k, expiresAt])
     emit(env)
   })

@@ -181,13 +181,23 @@ async function landed(
     })
   await log.landed(flushed, epoch.consumed, epoch.started)
   const windows = pipeline.windows()
+  const dedup = deps.topology.definition.dedup ? state.dedup() : undefined
+  const evicted = state.newEvictions()
+  if (dedup && evicted > 0)
+    deps.events.emit(ENGINE_EVENTS.DEDUP_EVICTED, {
+      topology: deps.topology.name,
+      evicted,
+      total: dedup.evicted,
+      maxKeys: dedup.maxKeys,
+    })
   deps.events.emit(ENGINE_EVENTS.CHECKPOINT_END, {
     topology: deps.topology.name,
     checkpointId: epoch.id,
     durationMs: Date.now() - epoch.started,
     bytes: result.state.outcome === 'saved' ? result.state.bytes : 0,
     committed: result.committed.length > 0,
-    stateKeys: deps.topology.definition.dedup ? state.keys : null,
+    stateKeys: dedup ? dedup.keys : null,
+    stateMaxKeys: dedup ? dedup.maxKeys : null,
     openWindows: windows ? [...windows.openWindows] : [],
     watermarks: windows ? windows.watermarks.map((w) => ({ partition: w.partition, lagMs: w.lagMs })) : [],
   })

@@ -42,7 +42,7 @@ export class TopologyRunner {
   private readonly log: Logger
   private readonly serial = new Serial()
   private readonly read = new PartitionProgress()
-  private readonly states = new PartitionStates()
+  private readonly states: PartitionStates
   private source?: Source
   private running?: Running
   private heartbeat?: () => Promise<void>
@@ -65,6 +65,7 @@ export class TopologyRunner {
     this.deps = deps
     this.name = deps.topology.name
     this.log = deps.logger.child({ topology: this.name })
+    this.states = new PartitionStates({ maxDedupKeys: deps.config.dedup.maxKeysInMemory })
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve
       this.rejectDone = reject

@@ -19,7 +19,11 @@ export class MemoryStateStore implements StateStore {
   /** The latest claim per partition. */
   readonly #owners = new Map<string, number>()
 
-  async load(p: PartitionRef, now: number, opts: { claim?: boolean } = {}): Promise<PartitionState> {
+  async load(
+    p: PartitionRef,
+    now: number,
+    opts: { claim?: boolean; dedupLimit?: number } = {},
+  ): Promise<PartitionState> {
     checkRef(p)
     checkNow(now)
     const id = identity(p)
@@ -29,7 +33,12 @@ export class MemoryStateStore implements StateStore {
     // Copies, so a caller mutating what it loaded cannot change the store behind a commit.
     return {
       offset: s?.offset ?? null,
-      dedup: new Map([...(s?.dedup ?? [])].filter(([, expiresAt]) => now < expiresAt)),
+      dedup: new Map(
+        [...(s?.dedup ?? [])]
+          .filter(([, expiresAt]) => now < expiresAt)
+          .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+          .slice(-(opts.dedupLimit ?? Number.POSITIVE_INFINITY)),
+      ),
       kv: new Map(s?.kv),
       meta: Object.fromEntries(s?.meta ?? []),
       ...(owner === undefined ? {} : { owner }),

@@ -135,21 +135,33 @@ export class RedisStateStore implements StateStore {
     return this.#roundTrips
   }
 
-  async load(p: PartitionRef, now: number, opts: { claim?: boolean } = {}): Promise<PartitionState> {
+  async load(
+    p: PartitionRef,
+    now: number,
+    opts: { claim?: boolean; dedupLimit?: number } = {},
+  ): Promise<PartitionState> {
     checkRef(p)
     checkNow(now)
     const k = stateKeys(p)
     const [offset, dedup, kv, meta, owner] = await this.#send(`load of ${describeRef(p)}`, [
       ['get', k.offset],
       // `(` makes the bound exclusive: a key is live while now < expiresAt, as commit expires <= now.
-      ['zrangebyscore', k.dedup, `(${now}`, '+inf', 'WITHSCORES'],
+      // Newest first, so a limit keeps the latest-expiring; reversed below.
+      [
+        'zrevrangebyscore',
+        k.dedup,
+        '+inf',
+        `(${now}`,
+        'WITHSCORES',
+        ...(opts.dedupLimit === undefined ? [] : ['LIMIT', '0', String(opts.dedupLimit)]),
+      ],
       ['hgetall', k.kv],
       ['hgetall', k.meta],
       ...(opts.claim ? [['incr', k.owner]] : []),
     ])
     const pairs = dedup as string[]
     const live = new Map<string, number>()
-    for (let i = 0; i + 1 < pairs.length; i += 2) live.set(pairs[i]!, Number(pairs[i + 1]))
+    for (let i = pairs.length - 2; i >= 0; i -= 2) live.set(pairs[i]!, Number(pairs[i + 1]))
     return {
       offset: (offset as string | null) ?? null,
       dedup: live,
@@ -185,13 +197,14 @@ export class RedisStateStore implements StateStore {
         const at = SCRIPT_KEYS.findIndex((part) => k[part] === key)
         args.push(name!, String(at + 1), String(rest.length), ...rest)
       }
-      pipeline.call(
-        'eval',
+      // One array, not spread into the call: a catch-up epoch's keys are more arguments than a
+      // call takes (the stack overflows past ~120k); ioredis flattens it.
+      pipeline.call('eval', [
         CHECKPOINT_SCRIPT,
         String(SCRIPT_KEYS.length),
         ...SCRIPT_KEYS.map((part) => k[part]),
         ...args,
-      )
+      ])
     }
     return this.#exec(pipeline, 'commit')
   }

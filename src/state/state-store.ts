@@ -13,7 +13,10 @@ export interface PartitionRef {
 export interface PartitionState {
   /** Next offset to read, as committed with this state; null = never checkpointed. */
   offset: string | null
-  /** Dedup key -> expiry epoch ms. Only live keys: a key is live while `now < expiresAt`. */
+  /**
+   * Dedup key -> expiry epoch ms, in ascending expiry order. Only live keys: a key is live while
+   * `now < expiresAt`; with `dedupLimit`, only that many of the latest-expiring ones.
+   */
   dedup: Map<string, number>
   /** General keyed state (e.g. open windows as JSON), by namespace-qualified key. */
   kv: Map<string, string>
@@ -51,8 +54,9 @@ export interface StateStore {
   /**
    * `claim`: take the partition over in the same round trip, fencing every earlier holder; the
    * state then carries the new generation as `owner`. Inspection loads do not claim.
+   * `dedupLimit`: load at most this many dedup keys, the latest-expiring (what memory can hold).
    */
-  load(p: PartitionRef, now: number, opts?: { claim?: boolean }): Promise<PartitionState>
+  load(p: PartitionRef, now: number, opts?: { claim?: boolean; dedupLimit?: number }): Promise<PartitionState>
   /**
    * ONE round trip for all partitions: each partition's changes + its offset are applied atomically
    * (per partition). Re-applying the same commit leaves the same state, so a commit whose outcome is

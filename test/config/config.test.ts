@@ -118,3 +118,22 @@ test('a ClickHouse cluster: a name and its shards, both or neither, each named w
     /configuration clickhouse.cluster: "my-cluster" is not valid/,
   )
 })
+
+test('dedup.maxKeysInMemory: a default bound, set from TRIBUTARY_DEDUP_MAX_KEYS_IN_MEMORY, refused out of range naming the field', () => {
+  assert.equal(loadConfig({ dir, env: {} }).dedup.maxKeysInMemory, 1_000_000)
+  assert.equal(
+    loadConfig({ dir, env: { TRIBUTARY_DEDUP_MAX_KEYS_IN_MEMORY: '50000' } }).dedup.maxKeysInMemory,
+    50_000,
+  )
+  for (const bad of ['100', '2.5', 'many'])
+    assert.throws(() => loadConfig({ dir, env: { TRIBUTARY_DEDUP_MAX_KEYS_IN_MEMORY: bad } }), {
+      message: /configuration dedup.maxKeysInMemory: .*Fix: a whole number between 10000/,
+    })
+})
+
+test('source.fetchMaxBytes: 8 MiB by default, refused out of range naming the field', () => {
+  assert.equal(loadConfig({ dir, env: {} }).source.fetchMaxBytes, 8 * 1024 * 1024)
+  assert.throws(() => loadConfig({ dir, env: { TRIBUTARY_SOURCE_FETCH_MAX_BYTES: '1000' } }), {
+    message: /configuration source.fetchMaxBytes: .*Fix: bytes between 65536/,
+  })
+})

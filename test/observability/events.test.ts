@@ -16,6 +16,7 @@ test('the event list is the fixed, namespaced set', () => {
     'circuit.state',
     'consumer.batch.end',
     'consumer.batch.start',
+    'dedup.evicted',
     'rebalance.assigned',
     'rebalance.revoked',
     'record.dead_lettered',
@@ -27,7 +28,7 @@ test('the event list is the fixed, namespaced set', () => {
 })
 
 /** A checkpoint.end's fields beyond its id, duration and size. */
-const landed = { committed: true, stateKeys: null, openWindows: [], watermarks: [] }
+const landed = { committed: true, stateKeys: null, stateMaxKeys: null, openWindows: [], watermarks: [] }
 
 test('listeners get the payload in subscription order and stop after unsubscribing', () => {
   const events = new EngineEvents()
@@ -117,10 +118,13 @@ test('subscribeMetrics turns events into metrics, and its unsubscribe stops them
     bytes: 5000,
     committed: true,
     stateKeys: 12,
+    stateMaxKeys: 50_000,
     openWindows: [['revenue', 3]],
     watermarks: [{ partition: 0, lagMs: 1500 }],
   })
   events.emit('checkpoint.restore', { topology: t, checkpointId: 'c1', durationMs: 3000, keys: 10 })
+  events.emit('dedup.evicted', { topology: t, evicted: 7, total: 7, maxKeys: 50_000 })
+  events.emit('dedup.evicted', { topology: t, evicted: 5, total: 12, maxKeys: 50_000 })
   events.emit('consumer.batch.end', {
     topology: t,
     topic: 'orders.v1',
@@ -159,6 +163,8 @@ test('subscribeMetrics turns events into metrics, and its unsubscribe stops them
   assert.equal(sample(text, 'tributary_batch_duration_seconds_sum', { topology: t, stage: 'process' }), 0.021)
   assert.equal(sample(text, 'tributary_consumer_lag', { topology: t, topic: 'orders.v1', partition: '0' }), 9)
   assert.equal(sample(text, 'tributary_state_keys', { topology: t, store: 'dedup' }), 12)
+  assert.equal(sample(text, 'tributary_state_capacity_keys', { topology: t, store: 'dedup' }), 50_000)
+  assert.equal(sample(text, 'tributary_state_evicted_keys_total', { topology: t, store: 'dedup' }), 12)
   assert.equal(sample(text, 'tributary_open_windows', { topology: t, window: 'revenue' }), 3)
   assert.equal(sample(text, 'tributary_watermark_lag_seconds', { topology: t, partition: '0' }), 1.5)
   assert.equal(sample(text, 'tributary_checkpoint_duration_seconds_sum', { topology: t }), 0.2)

@@ -124,6 +124,18 @@ export async function contractScenario(store: StateStore, topology: string): Pro
   })
   assert.deepEqual(await load(p1, 1500), { offset: '3', dedup: [], kv: [['win:1', 'p1']], meta: [] })
 
+  // A limit loads the latest-expiring keys only, in ascending expiry order (memory keeps the newest).
+  const limited = await store.load(p0, 1500, { dedupLimit: 1 })
+  seen.push([...limited.dedup])
+  assert.deepEqual([...limited.dedup], [['d', 3000]])
+  assert.deepEqual(
+    [...(await store.load(p0, 1500, { dedupLimit: 5 })).dedup],
+    [
+      ['b', 2500],
+      ['d', 3000],
+    ],
+  )
+
   // Expired keys are not loaded even before a commit has trimmed them.
   assert.deepEqual((await load(p0, 2600)).dedup, [['d', 3000]])
 

@@ -42,3 +42,26 @@ test('a partition given up in a rebalance is forgotten, cached or not', () => {
   assert.throws(() => states.get('t', 0), /not loaded/)
   assert.deepEqual(states.withChanges(), [])
 })
+
+test('dedup keys of all partitions share one bound; a partition loaded again starts from its loaded keys only', () => {
+  const states = new PartitionStates({ maxDedupKeys: 100 })
+  states.set('t', 0, { ...fresh(), dedup: new Map([['loaded', 50]]) })
+  states.set('t', 1, fresh())
+  assert.equal(states.seen('t', 0, 'loaded'), 50)
+  assert.equal(states.seen('t', 1, 'loaded'), undefined)
+  for (let i = 0; i < 1_000; i++) states.remember('t', i % 2, `k${i}`, 10, 0)
+  assert.ok(states.dedup().keys <= 100)
+  assert.equal(states.dedup().maxKeys, 100)
+  assert.equal(states.dedup().evicted + states.dedup().keys, 1_001)
+  assert.equal(states.seen('t', 1, 'k999'), 10)
+  states.retainOnly(new Set([partitionKey('t', 0)]))
+  states.set('t', 1, fresh())
+  assert.equal(states.seen('t', 1, 'k999'), undefined, 'held before the partition left: not its state now')
+})
+
+test('each partition loads its share of half the bound, so loads never push out each other', () => {
+  const states = new PartitionStates({ maxDedupKeys: 1_000 })
+  assert.equal(states.dedupLoadLimit, 500)
+  states.retainOnly(new Set([0, 1, 2, 3].map((p) => partitionKey('t', p))))
+  assert.equal(states.dedupLoadLimit, 125)
+})

@@ -215,3 +215,22 @@ test('the Redis and memory stores give identical results for the same sequence',
 test('a claim fences every earlier holder of the partition, checked in the same script as the write', async () => {
   await fencingScenario(store, `${topology}-fencing`)
 })
+
+test('one partition checkpointing 200k dedup keys at once (a catch-up epoch) commits and loads them', async () => {
+  // Found by the 1M catch-up (scripts/catch-up): the script's arguments were spread into one call,
+  // which overflows the stack past ~120k arguments, so the first epoch of a backlog never landed.
+  const p = ref('big-epoch', 0)
+  const dedupAdd: [string, number][] = Array.from({ length: 200_000 }, (_, i) => [`ord-${i}`, 10_000 + i])
+  await store.commit([{ ref: p, offset: '200000', changes: changes({ dedupAdd }) }], 1_000)
+  const loaded = await store.load(p, 1_000, { dedupLimit: 3 })
+  assert.equal(loaded.offset, '200000')
+  assert.deepEqual(
+    [...loaded.dedup],
+    [
+      ['ord-199997', 209_997],
+      ['ord-199998', 209_998],
+      ['ord-199999', 209_999],
+    ],
+  )
+  assert.equal(await admin.zcard(stateKeys(p).dedup), 200_000)
+})

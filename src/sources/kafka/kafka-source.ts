@@ -32,13 +32,15 @@ export class KafkaSource implements Source {
   }
 
   async start(listener: SourceListener): Promise<void> {
-    const { sessionTimeoutMs, fromBeginning } = this.settings
+    const { sessionTimeoutMs, fromBeginning, fetchMaxBytes } = this.settings
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 5)),
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // A fetch is decoded into JS objects all at once and held until processed: its size, not
+      // the backlog, is what the consumer holds (a full 32 MiB fetch held ~440k records, ~400 MB).
+      maxBytesPerPartition: Math.max(65_536, Math.floor(fetchMaxBytes / 4)),
+      maxBytes: fetchMaxBytes,
       maxWaitTimeInMs: 200,
     })
     this.consumer = consumer
