@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { DEFAULT_BACKLOGS } from './burst.ts'
 
 export interface BenchOptions {
   readonly quick: boolean
@@ -14,11 +15,13 @@ export interface BenchOptions {
   /** Keep this run's topics and tables (for a look afterwards) instead of dropping them. */
   readonly keep: boolean
   readonly resultsDir: string
+  /** Backlog sizes for the engine's peak RSS (bench/burst.ts); empty: not measured. */
+  readonly burst: readonly number[]
 }
 
 export const USAGE = `npm run bench -- [--quick | --long] [--events N] [--partitions N] [--only id,id]
                     [--latency-rate N] [--latency-seconds N] [--profile] [--profile-id ID]
-                    [--keep] [--results-dir DIR]`
+                    [--keep] [--results-dir DIR] [--burst [--burst-backlogs N,N]]`
 
 /** `--long`: a run long enough that start-up and the group's join are a small part of it. */
 const LONG_EVENTS = 5_000_000
@@ -42,6 +45,8 @@ export function parseOptions(args: string[]): BenchOptions {
       'profile-id': { type: 'string' },
       keep: { type: 'boolean', default: false },
       'results-dir': { type: 'string', default: 'bench/results' },
+      burst: { type: 'boolean', default: false },
+      'burst-backlogs': { type: 'string' },
     },
   })
   const quick = values.quick
@@ -63,5 +68,11 @@ export function parseOptions(args: string[]): BenchOptions {
     profile: values['profile-id'] ?? (values.profile ? PROFILED_BY_DEFAULT : null),
     keep: values.keep,
     resultsDir: values['results-dir'],
+    burst:
+      values.burst || values['burst-backlogs'] !== undefined
+        ? (values['burst-backlogs']?.split(',') ?? DEFAULT_BACKLOGS.map(String)).map((b) =>
+            whole('burst-backlogs', b, 0, 100),
+          )
+        : [],
   }
 }

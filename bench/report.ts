@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { type BurstResult, burstTable } from './burst.ts'
 import type { Measurement } from './contender.ts'
 import type { Dataset, Variant } from './dataset.ts'
 import type { LatencyResult } from './latency.ts'
@@ -28,6 +29,8 @@ export interface BenchResults {
   readonly dataset: Dataset
   readonly contenders: readonly ContenderResult[]
   readonly latency: readonly LatencyResult[]
+  /** The engine's peak RSS by backlog (`--burst`). */
+  readonly burst?: readonly BurstResult[]
   /** The extra profiled run (the full pipeline by default): slower than its row, by the profiler's cost. */
   readonly profile?: {
     readonly label: string
@@ -130,6 +133,14 @@ export function resultsMarkdown(r: BenchResults): string {
     '## Latency (produce → row visible in ClickHouse)',
     '',
     latency,
+    ...(r.burst && r.burst.length > 0
+      ? [
+          '',
+          '## Peak RSS by backlog (`--burst`: the backlog produced first, then one engine with default settings catches up)',
+          '',
+          burstTable(r.burst),
+        ]
+      : []),
     ...(r.profile
       ? [
           '',

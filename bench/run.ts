@@ -4,6 +4,7 @@ import path from 'node:path'
 import { CliContext } from '../src/cli/context.ts'
 import { quietKnownWarnings } from '../src/cli/main.ts'
 import { BASE_PORTS, portOffset } from '../src/config/endpoints.ts'
+import { measureBurst } from './burst.ts'
 import type { BenchContext, Contender } from './contender.ts'
 import { allContenders } from './contenders/index.ts'
 import { produceDataset } from './dataset.ts'
@@ -104,6 +105,8 @@ async function main(options: BenchOptions, command: string): Promise<number> {
       )
     }
 
+    const burst = options.burst.length > 0 ? await measureBurst(cli, options.burst, { log }) : []
+
     let profile: BenchResults['profile']
     if (options.profile) {
       const dir = path.resolve(options.resultsDir, 'profiles')
@@ -134,8 +137,12 @@ async function main(options: BenchOptions, command: string): Promise<number> {
       dataset,
       contenders,
       latency,
+      ...(burst.length > 0 ? { burst } : {}),
       ...(profile ? { profile } : {}),
-      countsOk: contenders.every(countsOk) && (profile === undefined || countsOk(profile)),
+      countsOk:
+        contenders.every(countsOk) &&
+        (profile === undefined || countsOk(profile)) &&
+        burst.every((b) => b.exact),
     }
     const files = writeResults(options.resultsDir, results)
     console.log(resultsMarkdown(results))
