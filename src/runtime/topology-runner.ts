@@ -161,8 +161,15 @@ export class TopologyRunner {
     this.heartbeat = () => batch.heartbeat()
     const started = Date.now()
     const { topic, partition } = batch
+    const key = partitionKey(topic, partition)
+    // Read before, by this member, and still held: after a rebalance that left it the partition,
+    // the consumer fetches again from the committed offset, but the records since are already in
+    // the sinks, the state and the epochs (retainOnly kept them). Processing them again would put
+    // them twice in one block, which no insert token can tell apart, and count them twice in gold.
+    const readBefore = this.positions.get(key)
     const lastRead = batch.records[batch.records.length - 1]
-    if (lastRead) this.positions.set(partitionKey(topic, partition), BigInt(lastRead.offset) + 1n)
+    if (lastRead && (readBefore === undefined || BigInt(lastRead.offset) + 1n > readBefore))
+      this.positions.set(key, BigInt(lastRead.offset) + 1n)
     const resume = await waitOn(
       DEPENDENCIES.redis,
       `loading the state of ${topic}/${partition}`,
@@ -172,15 +179,17 @@ export class TopologyRunner {
     if (resume.restored)
       this.deps.events.emit(ENGINE_EVENTS.CHECKPOINT_RESTORE, { topology: this.name, ...resume.restored })
     // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
-    // was not): skip them, or dedup would count them as duplicates of themselves.
+    // was not): skip them, or dedup would count them as duplicates of themselves. So are those this
+    // member read before (above).
     const at = resume.at
-    // Offsets rise within a batch: only a batch that starts below the checkpoint needs filtering.
+    const from = at === null ? readBefore : readBefore === undefined || at > readBefore ? at : readBefore
+    // Offsets rise within a batch: only a batch that starts below that needs filtering.
     const records =
-      at === null || BigInt(batch.records[0]!.offset) >= at
+      from === undefined || BigInt(batch.records[0]!.offset) >= from
         ? batch.records
-        : batch.records.filter((r) => BigInt(r.offset) >= at)
+        : batch.records.filter((r) => BigInt(r.offset) >= from)
     if (records.length === 0) {
-      this.read.durable(batch, String(at))
+      if (at !== null) this.read.durable(batch, String(at))
       return true
     }
     const { events } = this.deps
