@@ -1,7 +1,8 @@
 /**
  * `npm run chaos`: the real engine as a separate process over the real stack, killed with SIGKILL
- * at random moments and restarted each time, then checked against the ground truth. Prints a JSON
- * summary and exits non-zero unless nothing was lost, duplicated or wrong.
+ * at random moments and restarted each time, then checked against the ground truth. The engines
+ * run the orders topology and, beside it, the customers change stream (a quarter as many changes
+ * as events). Prints a JSON summary and exits non-zero unless nothing was lost, duplicated or wrong.
  *
  *   npm run chaos -- [--events 100000] [--kills 5] [--partitions 6] [--seed N] [--cluster | --chdb]
  *
@@ -62,7 +63,7 @@ try {
   )
   const produced = Date.now()
   console.error(
-    `chaos: ${values.cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`,
+    `chaos: ${values.cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} and ${run.changes.data.messages.length} changes to ${run.changes.topology.name} (seed ${seed})`,
   )
   if (values.cluster) {
     const replicaUrl = clusterEndpointsFromEnv().clickhouseShards[0]![0]!
