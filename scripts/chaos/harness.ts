@@ -50,6 +50,15 @@ export interface ChaosSummary {
   readonly quarantine: { readonly expected: number; readonly actual: number }
   readonly goldWindows: { readonly expected: number; readonly actual: number }
   readonly goldSessions: { readonly expected: number; readonly actual: number }
+  /** The change stream as produced: messages (tombstones and replays included) and what they hold. */
+  readonly changes: {
+    readonly topology: string
+    readonly produced: number
+    readonly deletes: number
+    readonly tombstones: number
+    readonly replayed: number
+    readonly invalid: number
+  }
   /**
    * What users see with plain queries: each table's `count()` without FINAL beside its distinct
    * (partition, offset) lineage (gold partials: rows without FINAL beside rows with FINAL), and the
@@ -188,12 +197,10 @@ async function progress(run: ChaosRun): Promise<number> {
   }
 }
 
-/** Rows bronze holds so far, replays included: grows while the engine makes progress. */
-export async function bronzeRows(run: ChaosRun): Promise<number> {
+/** Rows a bronze table (the orders' unless told) holds so far, replays included: grows while the engine makes progress. */
+export async function bronzeRows(run: ChaosRun, table = run.topology.tables.bronze): Promise<number> {
   const ch = await run.ctx.clickhouse()
-  const rows = await ch
-    .query<{ c: string }>(`SELECT count() AS c FROM ${run.topology.tables.bronze}`)
-    .catch(() => [{ c: '0' }])
+  const rows = await ch.query<{ c: string }>(`SELECT count() AS c FROM ${table}`).catch(() => [{ c: '0' }])
   return Number(rows[0]?.c)
 }
 
@@ -332,6 +339,14 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
     quarantine: { expected: data.invalid, actual: quarantine },
     goldWindows: { expected: data.windows.length, actual: windows.length },
     goldSessions: { expected: data.sessions.length, actual: sessions.length },
+    changes: {
+      topology: run.changes.topology.name,
+      produced: run.changes.data.messages.length,
+      deletes: run.changes.data.deletes,
+      tombstones: run.changes.data.tombstones,
+      replayed: run.changes.data.duplicates,
+      invalid: run.changes.data.invalid,
+    },
     plain: { tables, dlq, changes, exact },
     lost,
     duplicated,

@@ -23,7 +23,7 @@ import { loadConfig } from '../../src/config/config.ts'
 import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
 import { clusterEnv, holdCluster, runClusterChaos, StackService } from './cluster.ts'
 import { random } from './dataset.ts'
-import { finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
+import { bronzeRows, finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
 quietKnownWarnings()
 const { values } = parseArgs({
@@ -81,7 +81,11 @@ try {
       await waitForProgress(run, Math.floor(next() * (events / kills / 2)), `engine run ${kill} to progress`)
       engine.child.kill('SIGKILL')
       const { signal } = await engine.exited
-      console.error(`chaos: kill ${kill}/${kills}: ${signal}`)
+      // chDB's directory is the engines' while they run; the harness reads it only at the end.
+      const at = values.chdb
+        ? ''
+        : ` at ${await bronzeRows(run)} order and ${await bronzeRows(run, run.changes.topology.tables.bronze)} change bronze rows`
+      console.error(`chaos: kill ${kill}/${kills}: ${signal}${at}`)
     }
     await finish(run)
   }

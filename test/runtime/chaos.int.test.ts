@@ -49,6 +49,12 @@ function assertExact(s: ChaosSummary): void {
   assert.equal(s.plain.exact, true, JSON.stringify(s.plain, null, 2))
   assert.equal(s.bronze.actual, s.produced)
   assert.ok(s.goldWindows.expected > 10 && s.goldSessions.expected > 10, 'the dataset exercises both golds')
+  const c = s.changes
+  assert.ok(
+    c.tombstones > 10 && c.deletes >= c.tombstones && c.replayed > 10 && c.invalid > 10,
+    'the change stream exercises deletes, tombstones, replays and invalid changes',
+  )
+  assert.ok(s.plain.changes.current.expected > 100, 'the change stream leaves live keys')
 }
 
 /** The engine's most recent "assigned N partitions" log line. */
