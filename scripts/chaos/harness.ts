@@ -17,7 +17,7 @@ import { createKafka } from '../../src/sources/kafka/client.ts'
 import { type EngineProcess, spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
 import { waitFor } from '../../src/testing/wait.ts'
-import type { Topology } from '../../src/topology/define.ts'
+import type { AnyTopology, Topology } from '../../src/topology/define.ts'
 import customers from '../../topologies/customers.ts'
 import orders from '../../topologies/orders.ts'
 import { type ChangeDataset, chaosChanges, currentRows } from './changes.ts'
@@ -182,14 +182,14 @@ export function startEngine(
  * process holds its directory, so the harness cannot read it while an engine runs), the offsets
  * its group committed.
  */
-async function progress(run: ChaosRun): Promise<number> {
-  if (!run.env.TRIBUTARY_CLICKHOUSE_URL?.startsWith('chdb:')) return bronzeRows(run)
+async function progress(run: ChaosRun, topology: AnyTopology = run.topology): Promise<number> {
+  if (!run.env.TRIBUTARY_CLICKHOUSE_URL?.startsWith('chdb:')) return bronzeRows(run, topology.tables.bronze)
   const admin = createKafka(run.ctx.config, run.ctx.logger('warn')).admin()
   await admin.connect()
   try {
     const [topic] = await admin.fetchOffsets({
-      groupId: `tributary-${run.topology.name}`,
-      topics: [run.topology.name],
+      groupId: `tributary-${topology.name}`,
+      topics: [topology.name],
     })
     return (topic?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)
   } finally {
@@ -204,13 +204,29 @@ export async function bronzeRows(run: ChaosRun, table = run.topology.tables.bron
   return Number(rows[0]?.c)
 }
 
-/** Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now. */
-export async function waitForProgress(run: ChaosRun, atLeast: number, what: string): Promise<void> {
-  const before = await progress(run)
+/**
+ * Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now, or,
+ * given `changes`, more than that many in the change stream, whichever comes first: the change
+ * stream is the smaller and lighter one, so its own step lands a kill in the middle of it too.
+ */
+export async function waitForProgress(
+  run: ChaosRun,
+  atLeast: number,
+  what: string,
+  opts: { readonly changes?: number } = {},
+): Promise<void> {
+  const changes = run.changes.topology
+  const where = async () => ({
+    orders: await progress(run),
+    changes: opts.changes === undefined ? 0 : await progress(run, changes),
+  })
+  const before = await where()
   await waitFor(
     what,
-    () => progress(run),
-    (n) => n > before + atLeast,
+    where,
+    (n) =>
+      n.orders > before.orders + atLeast ||
+      (opts.changes !== undefined && n.changes > before.changes + opts.changes),
     { timeoutMs: 120_000, everyMs: 50 },
   )
 }

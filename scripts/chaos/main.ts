@@ -74,11 +74,20 @@ try {
       release()
     }
   } else {
-    // Each kill lands after a random amount of progress: 1..(events / kills / 2) more bronze rows.
+    // Each kill lands after a random amount of progress: 1..(events / kills / 2) more order bronze
+    // rows, or 1..(changes / kills / 2) more change bronze rows, whichever comes first.
     const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset
+    const changes = run.changes.data.messages.length
     for (let kill = 1; kill <= kills; kill++) {
       const engine = startEngine(run)
-      await waitForProgress(run, Math.floor(next() * (events / kills / 2)), `engine run ${kill} to progress`)
+      await waitForProgress(
+        run,
+        Math.floor(next() * (events / kills / 2)),
+        `engine run ${kill} to progress`,
+        {
+          changes: Math.floor(next() * (changes / kills / 2)),
+        },
+      )
       engine.child.kill('SIGKILL')
       const { signal } = await engine.exited
       // chDB's directory is the engines' while they run; the harness reads it only at the end.
