@@ -57,10 +57,17 @@ function assertExact(s: ChaosSummary): void {
   assert.ok(s.plain.changes.current.expected > 100, 'the change stream leaves live keys')
 }
 
-/** The engine's most recent "assigned N partitions" log line. */
-const lastAssignment = (e: EngineProcess) =>
+/** The engine's log lines about the orders topology (it also runs the change stream, in its own group). */
+const ordersLog = (e: EngineProcess, run: ChaosRun) =>
   e
     .output()
+    .split('\n')
+    .filter((line) => line.includes(`"topology":"${run.topology.name}"`))
+    .join('\n')
+
+/** The engine's most recent "assigned N partitions" log line for the orders. */
+const lastAssignment = (e: EngineProcess, run: ChaosRun) =>
+  ordersLog(e, run)
     .match(/assigned \d+ partitions/g)
     ?.at(-1) ?? ''
 
@@ -96,7 +103,7 @@ test('two engines in one group, one stops mid-run: its partitions and their stat
   const a = track(startEngine(run, [], info))
   const b = track(startEngine(run, [], info))
   // Each holds some of the four partitions: the group has rebalanced to two members.
-  const shared = () => [a, b].every((e) => /assigned [1-3] partitions/.test(lastAssignment(e)))
+  const shared = () => [a, b].every((e) => /assigned [1-3] partitions/.test(lastAssignment(e, run)))
   await waitFor(
     'both members to hold partitions',
     async () => shared(),
@@ -147,7 +154,7 @@ test('a zombie: one engine paused past its session while another takes its parti
   const b = track(startEngine(run, [], session))
   await waitFor(
     'the second engine to own every partition (the first one timed out of the group)',
-    async () => lastAssignment(b),
+    async () => lastAssignment(b, run),
     (line) => line === 'assigned 4 partitions',
     { timeoutMs: 60_000 },
   )
@@ -157,7 +164,7 @@ test('a zombie: one engine paused past its session while another takes its parti
   // stops (or rejoins) rather than commit.
   await waitFor(
     'the resumed engine to notice it lost its partitions',
-    async () => a.output(),
+    async () => ordersLog(a, run),
     (out) =>
       /STATE_FENCED|another member owns it now|assigned \d+ partitions[\s\S]*assigned \d+ partitions/.test(
         out,
