@@ -182,7 +182,7 @@ export function startEngine(
  * process holds its directory, so the harness cannot read it while an engine runs), the offsets
  * its group committed.
  */
-async function progress(run: ChaosRun, topology: AnyTopology = run.topology): Promise<number> {
+export async function progress(run: ChaosRun, topology: AnyTopology = run.topology): Promise<number> {
   if (!run.env.TRIBUTARY_CLICKHOUSE_URL?.startsWith('chdb:')) return bronzeRows(run, topology.tables.bronze)
   const admin = createKafka(run.ctx.config, run.ctx.logger('warn')).admin()
   await admin.connect()
@@ -208,6 +208,7 @@ export async function bronzeRows(run: ChaosRun, table = run.topology.tables.bron
  * Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now, or,
  * given `changes`, more than that many in the change stream, whichever comes first: the change
  * stream is the smaller and lighter one, so its own step lands a kill in the middle of it too.
+ * An engine that already read everything produced has nothing left to progress: that ends it too.
  */
 export async function waitForProgress(
   run: ChaosRun,
@@ -226,7 +227,10 @@ export async function waitForProgress(
     where,
     (n) =>
       n.orders > before.orders + atLeast ||
-      (opts.changes !== undefined && n.changes > before.changes + opts.changes),
+      (opts.changes !== undefined && n.changes > before.changes + opts.changes) ||
+      (run.held.length === 0 &&
+        n.orders >= run.data.messages.length &&
+        (opts.changes === undefined || n.changes >= run.changes.data.messages.length)),
     { timeoutMs: 120_000, everyMs: 50 },
   )
 }

@@ -23,7 +23,7 @@ import { loadConfig } from '../../src/config/config.ts'
 import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
 import { clusterEnv, holdCluster, runClusterChaos, StackService } from './cluster.ts'
 import { random } from './dataset.ts'
-import { bronzeRows, finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
+import { finish, prepareChaos, progress, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
 quietKnownWarnings()
 const { values } = parseArgs({
@@ -90,11 +90,10 @@ try {
       )
       engine.child.kill('SIGKILL')
       const { signal } = await engine.exited
-      // chDB's directory is the engines' while they run; the harness reads it only at the end.
-      const at = values.chdb
-        ? ''
-        : ` at ${await bronzeRows(run)} order and ${await bronzeRows(run, run.changes.topology.tables.bronze)} change bronze rows`
-      console.error(`chaos: kill ${kill}/${kills}: ${signal}${at}`)
+      // On chDB, whose directory is the engines' while they run, progress is committed offsets.
+      const unit = values.chdb ? 'committed offsets' : 'bronze rows'
+      const at = `${await progress(run)} order and ${await progress(run, run.changes.topology)} change ${unit}`
+      console.error(`chaos: kill ${kill}/${kills}: ${signal} at ${at}`)
     }
     await finish(run)
   }
