@@ -205,32 +205,23 @@ export async function bronzeRows(run: ChaosRun, table = run.topology.tables.bron
 }
 
 /**
- * Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now, or,
- * given `changes`, more than that many in the change stream, whichever comes first: the change
- * stream is the smaller and lighter one, so its own step lands a kill in the middle of it too.
- * An engine that already read everything produced has nothing left to progress: that ends it too.
+ * Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now in
+ * the orders, or, given `of`, in that topology's stream (the change stream); or has read all of
+ * it, when nothing is held back: then there is nothing left to progress.
  */
 export async function waitForProgress(
   run: ChaosRun,
   atLeast: number,
   what: string,
-  opts: { readonly changes?: number } = {},
+  opts: { readonly of?: AnyTopology } = {},
 ): Promise<void> {
-  const changes = run.changes.topology
-  const where = async () => ({
-    orders: await progress(run),
-    changes: opts.changes === undefined ? 0 : await progress(run, changes),
-  })
-  const before = await where()
+  const topology = opts.of ?? run.topology
+  const total = topology === run.topology ? run.data.messages.length : run.changes.data.messages.length
+  const before = await progress(run, topology)
   await waitFor(
     what,
-    where,
-    (n) =>
-      n.orders > before.orders + atLeast ||
-      (opts.changes !== undefined && n.changes > before.changes + opts.changes) ||
-      (run.held.length === 0 &&
-        n.orders >= run.data.messages.length &&
-        (opts.changes === undefined || n.changes >= run.changes.data.messages.length)),
+    () => progress(run, topology),
+    (n) => n > before + atLeast || (run.held.length === 0 && n >= total),
     { timeoutMs: 120_000, everyMs: 50 },
   )
 }

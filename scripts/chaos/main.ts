@@ -74,20 +74,18 @@ try {
       release()
     }
   } else {
-    // Each kill lands after a random amount of progress: 1..(events / kills / 2) more order bronze
-    // rows, or 1..(changes / kills / 2) more change bronze rows, whichever comes first.
+    // Each kill lands after a random amount of progress: the first after 1..(changes / 2) more
+    // change bronze rows (the change stream is the lighter one: the engine reads all of it before
+    // the orders' first step), the others after 1..(events / kills / 2) more order bronze rows.
     const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset
-    const changes = run.changes.data.messages.length
     for (let kill = 1; kill <= kills; kill++) {
       const engine = startEngine(run)
-      await waitForProgress(
-        run,
-        Math.floor(next() * (events / kills / 2)),
-        `engine run ${kill} to progress`,
-        {
-          changes: Math.floor(next() * (changes / kills / 2)),
-        },
-      )
+      const what = `engine run ${kill} to progress`
+      if (kill === 1)
+        await waitForProgress(run, Math.floor((next() * run.changes.data.messages.length) / 2), what, {
+          of: run.changes.topology,
+        })
+      else await waitForProgress(run, Math.floor(next() * (events / kills / 2)), what)
       engine.child.kill('SIGKILL')
       const { signal } = await engine.exited
       // On chDB, whose directory is the engines' while they run, progress is committed offsets.
