@@ -71,16 +71,16 @@ const lastAssignment = (e: EngineProcess, run: ChaosRun) =>
     .match(/assigned \d+ partitions/g)
     ?.at(-1) ?? ''
 
-/** Every produced record is in bronze (after FINAL): the engine has caught up. */
+/** Every produced record and change is in bronze (after FINAL): the engine has caught up. */
 async function caughtUp(run: ChaosRun): Promise<void> {
   const ch = await run.ctx.clickhouse()
+  const rows = async (table: string | undefined) =>
+    Number((await ch.query<{ c: string }>(`SELECT count() AS c FROM ${table} FINAL`))[0]?.c)
   await waitFor(
-    'bronze to hold every produced record',
-    async () =>
-      Number(
-        (await ch.query<{ c: string }>(`SELECT count() AS c FROM ${run.topology.tables.bronze} FINAL`))[0]?.c,
-      ),
-    (n) => n === run.data.messages.length,
+    'bronze to hold every produced record and change',
+    async () => [await rows(run.topology.tables.bronze), await rows(run.changes.topology.tables.bronze)],
+    ([orders, changes]) =>
+      orders === run.data.messages.length && changes === run.changes.data.messages.length,
     { timeoutMs: 180_000, everyMs: 250 },
   )
 }
