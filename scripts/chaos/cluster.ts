@@ -208,5 +208,6 @@ export async function runClusterChaos(chaos: ChaosRun, opts: ClusterChaosOptions
     if (down) await replica.start()
   }
   await finish(chaos)
-  await syncReplica(await chaos.ctx.clickhouse(), chaos.topology, opts.replicaUrl)
+  for (const topology of [chaos.topology, chaos.changes.topology])
+    await syncReplica(await chaos.ctx.clickhouse(), topology, opts.replicaUrl)
 }

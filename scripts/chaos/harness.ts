@@ -1,21 +1,26 @@
 /**
- * Chaos against the real stack: produce the dataset to a fresh topic, let the caller break the
- * engine (SIGKILLs, a second member leaving, Redis restarting), run it to the end, then compare
- * every table with the ground truth. The engine is always a separate OS process, as in production.
+ * Chaos against the real stack: produce the dataset to a fresh topic, and a change stream to
+ * another (the customers CDC topology, run by the same engines), let the caller break the engine
+ * (SIGKILLs, a second member leaving, Redis restarting), run it to the end, then compare every
+ * table with the ground truth. The engine is always a separate OS process, as in production.
  */
 import { randomBytes } from 'node:crypto'
+import { cpSync } from 'node:fs'
+import path from 'node:path'
 import type { Message } from 'kafkajs'
 import { sendAll } from '../../src/cli/commands/produce.ts'
 import type { CliContext } from '../../src/cli/context.ts'
-import { bindFormat } from '../../src/serde/bind.ts'
+import { bindFormat, bindSource } from '../../src/serde/bind.ts'
 import { goldPartialsTable } from '../../src/sinks/clickhouse/gold.ts'
 import { readTimestamp } from '../../src/sinks/clickhouse/types.ts'
 import { createKafka } from '../../src/sources/kafka/client.ts'
 import { type EngineProcess, spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
 import { renameTopology } from '../../src/testing/rename.ts'
 import { waitFor } from '../../src/testing/wait.ts'
-import type { Topology } from '../../src/topology/define.ts'
+import type { AnyTopology, Topology } from '../../src/topology/define.ts'
+import customers from '../../topologies/customers.ts'
 import orders from '../../topologies/orders.ts'
+import { type ChangeDataset, chaosChanges, currentRows } from './changes.ts'
 import { type ChaosDataset, type ChaosDatasetOptions, chaosDataset } from './dataset.ts'
 
 export interface ChaosRun {
@@ -23,10 +28,15 @@ export interface ChaosRun {
   readonly topology: Topology<typeof orders.definition.source.format.schema>
   readonly dir: string
   readonly data: ChaosDataset
+  /** The change stream the same engines run beside the orders (a quarter as many changes as events). */
+  readonly changes: {
+    readonly topology: Topology<typeof customers.definition.source.format.schema>
+    readonly data: ChangeDataset
+  }
   /** Extra environment for every engine process, e.g. a private Redis. */
   readonly env: Record<string, string>
-  /** Encoded messages not produced yet (see `produceRest`). */
-  readonly held: Message[]
+  /** Encoded messages not produced yet, both topics interleaved (see `produceRest`). */
+  readonly held: { readonly topic: string; readonly message: Message }[]
 }
 
 export interface ChaosSummary {
@@ -42,6 +52,15 @@ export interface ChaosSummary {
   readonly late: { readonly expected: number; readonly actual: number }
   readonly goldWindows: { readonly expected: number; readonly actual: number }
   readonly goldSessions: { readonly expected: number; readonly actual: number }
+  /** The change stream as produced: messages (tombstones and replays included) and what they hold. */
+  readonly changes: {
+    readonly topology: string
+    readonly produced: number
+    readonly deletes: number
+    readonly tombstones: number
+    readonly replayed: number
+    readonly invalid: number
+  }
   /**
    * What users see with plain queries: each table's `count()` without FINAL beside its distinct
    * (partition, offset) lineage (gold partials: rows without FINAL beside rows with FINAL), and the
@@ -50,6 +69,17 @@ export interface ChaosSummary {
   readonly plain: {
     readonly tables: readonly { readonly table: string; readonly count: number; readonly distinct: number }[]
     readonly dlq: { readonly expected: number; readonly readCommitted: number }
+    /**
+     * The change stream, by plain queries: bronze = changes produced (tombstones and replays
+     * included), quarantine and the DLQ = invalid changes, and every column of every row of the
+     * `_current` view equal to the source table's final state.
+     */
+    readonly changes: {
+      readonly bronze: { readonly expected: number; readonly count: number }
+      readonly quarantine: { readonly expected: number; readonly count: number }
+      readonly dlq: { readonly expected: number; readonly readCommitted: number }
+      readonly current: { readonly expected: number; readonly count: number; readonly differing: number }
+    }
     readonly exact: boolean
   }
   readonly lost: number
@@ -69,11 +99,18 @@ export async function prepareChaos(
   const name = `chaos-${randomBytes(3).toString('hex')}`
   const topology = renameTopology(orders, name)
   const data = chaosDataset(opts)
+  const cdc = renameTopology(customers, `${name}-customers`)
+  const changes = chaosChanges(cdc.definition.source.changes!, cdc.entity, {
+    changes: Math.ceil(opts.events / 4),
+    duplicateRatio: opts.duplicateRatio,
+    invalidRatio: opts.invalidRatio,
+    seed: opts.seed,
+  })
   const admin = createKafka(ctx.config, ctx.logger('warn')).admin()
   await admin.connect()
   try {
     await admin.createTopics({
-      topics: [{ topic: name, numPartitions: opts.partitions }],
+      topics: [name, cdc.name].map((topic) => ({ topic, numPartitions: opts.partitions })),
       waitForLeaders: true,
     })
   } finally {
@@ -85,14 +122,53 @@ export async function prepareChaos(
     const value = await serde.encode(m.order, name)
     messages.push({ key: m.key, value, ...(m.partition === undefined ? {} : { partition: m.partition }) })
   }
-  const now = Math.round(messages.length * share)
-  await sendAll(ctx, name, messages.slice(0, now))
-  return { ctx, topology, dir: topologyDir('orders', name), data, env, held: messages.slice(now) }
+  const changeSerde = bindSource(cdc.definition.source, ctx.registry())
+  const changeMessages: Message[] = []
+  for (const m of changes.messages)
+    changeMessages.push({
+      key: m.key,
+      value: m.value === null ? null : await changeSerde.encode(m.value, cdc.name),
+    })
+  // One engine process runs both topologies: the customers file sits beside the orders one.
+  const dir = topologyDir('orders', name)
+  cpSync(path.join(topologyDir('customers', cdc.name), `${cdc.name}.ts`), path.join(dir, `${cdc.name}.ts`))
+  const all = interleave(
+    messages.map((message) => ({ topic: name, message })),
+    changeMessages.map((message) => ({ topic: cdc.name, message })),
+  )
+  const run: ChaosRun = {
+    ctx,
+    topology,
+    dir,
+    data,
+    changes: { topology: cdc, data: changes },
+    env,
+    held: all,
+  }
+  await produceRest(run, Math.round(all.length * share))
+  return run
+}
+
+/** `b` spread evenly through `a`, each keeping its order, so both streams flow at once. */
+function interleave<T>(a: readonly T[], b: readonly T[]): T[] {
+  const out: T[] = []
+  let j = 0
+  for (let i = 0; i < a.length; i++) {
+    out.push(a[i]!)
+    for (const end = Math.floor(((i + 1) * b.length) / a.length); j < end; j++) out.push(b[j]!)
+  }
+  return out
 }
 
 /** Produces the held messages, or the next `count` of them. */
 export async function produceRest(run: ChaosRun, count = run.held.length): Promise<void> {
-  await sendAll(run.ctx, run.topology.name, run.held.splice(0, count))
+  const next = run.held.splice(0, count)
+  for (const topic of new Set(next.map((h) => h.topic)))
+    await sendAll(
+      run.ctx,
+      topic,
+      next.filter((h) => h.topic === topic).map((h) => h.message),
+    )
 }
 
 export function startEngine(
@@ -108,14 +184,14 @@ export function startEngine(
  * process holds its directory, so the harness cannot read it while an engine runs), the offsets
  * its group committed.
  */
-async function progress(run: ChaosRun): Promise<number> {
-  if (!run.env.TRIBUTARY_CLICKHOUSE_URL?.startsWith('chdb:')) return bronzeRows(run)
+export async function progress(run: ChaosRun, topology: AnyTopology = run.topology): Promise<number> {
+  if (!run.env.TRIBUTARY_CLICKHOUSE_URL?.startsWith('chdb:')) return bronzeRows(run, topology.tables.bronze)
   const admin = createKafka(run.ctx.config, run.ctx.logger('warn')).admin()
   await admin.connect()
   try {
     const [topic] = await admin.fetchOffsets({
-      groupId: `tributary-${run.topology.name}`,
-      topics: [run.topology.name],
+      groupId: `tributary-${topology.name}`,
+      topics: [topology.name],
     })
     return (topic?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)
   } finally {
@@ -123,22 +199,31 @@ async function progress(run: ChaosRun): Promise<number> {
   }
 }
 
-/** Rows bronze holds so far, replays included: grows while the engine makes progress. */
-export async function bronzeRows(run: ChaosRun): Promise<number> {
+/** Rows a bronze table (the orders' unless told) holds so far, replays included: grows while the engine makes progress. */
+export async function bronzeRows(run: ChaosRun, table = run.topology.tables.bronze): Promise<number> {
   const ch = await run.ctx.clickhouse()
-  const rows = await ch
-    .query<{ c: string }>(`SELECT count() AS c FROM ${run.topology.tables.bronze}`)
-    .catch(() => [{ c: '0' }])
+  const rows = await ch.query<{ c: string }>(`SELECT count() AS c FROM ${table}`).catch(() => [{ c: '0' }])
   return Number(rows[0]?.c)
 }
 
-/** Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now. */
-export async function waitForProgress(run: ChaosRun, atLeast: number, what: string): Promise<void> {
-  const before = await progress(run)
+/**
+ * Waits until the engine has made more than `atLeast` rows (or offsets) of progress from now in
+ * the orders, or, given `of`, in that topology's stream (the change stream); or has read all of
+ * it, when nothing is held back: then there is nothing left to progress.
+ */
+export async function waitForProgress(
+  run: ChaosRun,
+  atLeast: number,
+  what: string,
+  opts: { readonly of?: AnyTopology } = {},
+): Promise<void> {
+  const topology = opts.of ?? run.topology
+  const total = topology === run.topology ? run.data.messages.length : run.changes.data.messages.length
+  const before = await progress(run, topology)
   await waitFor(
     what,
-    () => progress(run),
-    (n) => n > before + atLeast,
+    () => progress(run, topology),
+    (n) => n > before + atLeast || (run.held.length === 0 && n >= total),
     { timeoutMs: 120_000, everyMs: 50 },
   )
 }
@@ -236,9 +321,19 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
       }
     }),
   ]
-  const tables = await Promise.all(plainTables)
+  const tables = [...(await Promise.all(plainTables)), ...(await changeTables(run))]
   const dlq = { expected: data.invalid, readCommitted: await countTopic(run.ctx, t.deadLetterTopic) }
-  const exact = tables.every((x) => x.count === x.distinct) && dlq.readCommitted === dlq.expected
+  const changes = await verifyChanges(run, note)
+  const changesExact =
+    changes.bronze.count === changes.bronze.expected &&
+    changes.quarantine.count === changes.quarantine.expected &&
+    changes.dlq.readCommitted === changes.dlq.expected &&
+    changes.current.differing === 0 &&
+    changes.current.count === changes.current.expected
+  const exact =
+    tables.every((x) => x.count === x.distinct) && dlq.readCommitted === dlq.expected && changesExact
+  lost += Math.max(0, changes.bronze.expected - changes.bronze.count)
+  duplicated += Math.max(0, changes.bronze.count - changes.bronze.expected)
   // What plain queries see counts: a replayed row that only FINAL would hide is a duplicate.
   for (const x of tables) {
     duplicated += Math.max(0, x.count - x.distinct)
@@ -259,13 +354,97 @@ export async function verifyChaos(run: ChaosRun, seed: number): Promise<ChaosSum
     late: { expected: 0, actual: late },
     goldWindows: { expected: data.windows.length, actual: windows.length },
     goldSessions: { expected: data.sessions.length, actual: sessions.length },
-    plain: { tables, dlq, exact },
+    changes: {
+      topology: run.changes.topology.name,
+      produced: run.changes.data.messages.length,
+      deletes: run.changes.data.deletes,
+      tombstones: run.changes.data.tombstones,
+      replayed: run.changes.data.duplicates,
+      invalid: run.changes.data.invalid,
+    },
+    plain: { tables, dlq, changes, exact },
     lost,
     duplicated,
     mismatched:
-      mismatched + Math.abs(quarantine - data.invalid) + late + Math.abs(dlq.readCommitted - dlq.expected),
+      mismatched +
+      Math.abs(quarantine - data.invalid) +
+      late +
+      Math.abs(dlq.readCommitted - dlq.expected) +
+      Math.abs(changes.quarantine.count - changes.quarantine.expected) +
+      Math.abs(changes.dlq.readCommitted - changes.dlq.expected) +
+      changes.current.differing +
+      Math.abs(changes.current.count - changes.current.expected),
     examples,
   }
+}
+
+/**
+ * The change stream's tables, each read in one query so a merge between two reads cannot make
+ * them disagree: silver's merges drop older versions of a key, which leaves count = lineage.
+ */
+async function changeTables(run: ChaosRun) {
+  const ch = await run.ctx.clickhouse()
+  const t = run.changes.topology.tables
+  return Promise.all(
+    [t.bronze!, t.silver!, t.quarantine].map(async (table) => {
+      const [r] = await ch.query<{ c: string; d: string }>(
+        `SELECT count() AS c, uniqExact(_partition, _offset) AS d FROM ${table}`,
+      )
+      return { table, count: Number(r?.c), distinct: Number(r?.d) }
+    }),
+  )
+}
+
+/** The change stream against its truth, with plain queries only (see `ChaosSummary.plain.changes`). */
+async function verifyChanges(
+  run: ChaosRun,
+  note: (s: string) => void,
+): Promise<ChaosSummary['plain']['changes']> {
+  const ch = await run.ctx.clickhouse()
+  const { topology, data } = run.changes
+  const one = async (sql: string) => Number((await ch.query<{ c: string }>(sql))[0]?.c ?? 0)
+  const rows = await currentRows(ch, topology.tables.current!)
+  const got = new Map(rows.map((r) => [r.id, r]))
+  let differing = 0
+  for (const want of data.current) {
+    const row = got.get(want.id)
+    got.delete(want.id)
+    if (JSON.stringify(row) !== JSON.stringify(want)) {
+      differing++
+      note(
+        `current customer ${want.id}: expected ${JSON.stringify(want)}, got ${JSON.stringify(row ?? null)}`,
+      )
+    }
+  }
+  for (const id of got.keys()) {
+    differing++
+    note(`current customer ${id} should not exist (deleted, or never created)`)
+  }
+  const result = {
+    bronze: {
+      expected: data.messages.length,
+      count: await one(`SELECT count() AS c FROM ${topology.tables.bronze}`),
+    },
+    quarantine: {
+      expected: data.invalid,
+      count: await one(`SELECT count() AS c FROM ${topology.tables.quarantine}`),
+    },
+    dlq: { expected: data.invalid, readCommitted: await countTopic(run.ctx, topology.deadLetterTopic) },
+    current: { expected: data.current.length, count: rows.length, differing },
+  }
+  if (result.bronze.count !== result.bronze.expected)
+    note(
+      `change bronze: count() ${result.bronze.count} without FINAL, ${result.bronze.expected} changes produced`,
+    )
+  if (result.quarantine.count !== result.quarantine.expected)
+    note(
+      `change quarantine: ${result.quarantine.count}, ${result.quarantine.expected} invalid changes produced`,
+    )
+  if (result.dlq.readCommitted !== result.dlq.expected)
+    note(
+      `change dead-letter topic: ${result.dlq.readCommitted} read_committed, ${result.dlq.expected} invalid produced`,
+    )
+  return result
 }
 
 /** Messages a `read_committed` consumer reads from a whole topic (kafkajs' default isolation). */

@@ -1,7 +1,8 @@
 /**
  * `npm run chaos`: the real engine as a separate process over the real stack, killed with SIGKILL
- * at random moments and restarted each time, then checked against the ground truth. Prints a JSON
- * summary and exits non-zero unless nothing was lost, duplicated or wrong.
+ * at random moments and restarted each time, then checked against the ground truth. The engines
+ * run the orders topology and, beside it, the customers change stream (a quarter as many changes
+ * as events). Prints a JSON summary and exits non-zero unless nothing was lost, duplicated or wrong.
  *
  *   npm run chaos -- [--events 100000] [--kills 5] [--partitions 6] [--seed N] [--cluster | --chdb]
  *
@@ -22,7 +23,7 @@ import { loadConfig } from '../../src/config/config.ts'
 import { clusterEndpointsFromEnv } from '../../src/config/endpoints.ts'
 import { clusterEnv, holdCluster, runClusterChaos, StackService } from './cluster.ts'
 import { random } from './dataset.ts'
-import { finish, prepareChaos, startEngine, verifyChaos, waitForProgress } from './harness.ts'
+import { finish, prepareChaos, progress, startEngine, verifyChaos, waitForProgress } from './harness.ts'
 
 quietKnownWarnings()
 const { values } = parseArgs({
@@ -62,7 +63,7 @@ try {
   )
   const produced = Date.now()
   console.error(
-    `chaos: ${values.cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} (seed ${seed})`,
+    `chaos: ${values.cluster ? 'streaming' : 'produced'} ${run.data.messages.length} messages to ${run.topology.name} and ${run.changes.data.messages.length} changes to ${run.changes.topology.name} (seed ${seed})`,
   )
   if (values.cluster) {
     const replicaUrl = clusterEndpointsFromEnv().clickhouseShards[0]![0]!
@@ -73,14 +74,24 @@ try {
       release()
     }
   } else {
-    // Each kill lands after a random amount of progress: 1..(events / kills / 2) more bronze rows.
+    // Each kill lands after a random amount of progress: the first after 1..(changes / 2) more
+    // change bronze rows (the change stream is the lighter one: the engine reads all of it before
+    // the orders' first step), the others after 1..(events / kills / 2) more order bronze rows.
     const next = random(seed + 1) // its own stream, so the kill points do not shift the dataset
     for (let kill = 1; kill <= kills; kill++) {
       const engine = startEngine(run)
-      await waitForProgress(run, Math.floor(next() * (events / kills / 2)), `engine run ${kill} to progress`)
+      const what = `engine run ${kill} to progress`
+      if (kill === 1)
+        await waitForProgress(run, Math.floor((next() * run.changes.data.messages.length) / 2), what, {
+          of: run.changes.topology,
+        })
+      else await waitForProgress(run, Math.floor(next() * (events / kills / 2)), what)
       engine.child.kill('SIGKILL')
       const { signal } = await engine.exited
-      console.error(`chaos: kill ${kill}/${kills}: ${signal}`)
+      // On chDB, whose directory is the engines' while they run, progress is committed offsets.
+      const unit = values.chdb ? 'committed offsets' : 'bronze rows'
+      const at = `${await progress(run)} order and ${await progress(run, run.changes.topology)} change ${unit}`
+      console.error(`chaos: kill ${kill}/${kills}: ${signal} at ${at}`)
     }
     await finish(run)
   }

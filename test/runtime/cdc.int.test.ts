@@ -8,12 +8,11 @@ import path from 'node:path'
 import { after, test } from 'node:test'
 import type { Message } from 'kafkajs'
 import { CUSTOMERS, type Customer } from '../../schemas/customers.ts'
+import { currentRows, finalState, rowsOf, type SourceChange } from '../../scripts/chaos/changes.ts'
 import { clusterEnv, holdCluster } from '../../scripts/chaos/cluster.ts'
 import type { DebeziumChange } from '../../src/cdc/debezium.ts'
 import { produceGenerated, sendAll } from '../../src/cli/commands/produce.ts'
-import type { ClickHouse } from '../../src/clickhouse/client.ts'
 import { createClickHouse } from '../../src/clickhouse/connect.ts'
-import type { ChangeOp } from '../../src/records/change.ts'
 import { clients } from '../../src/runtime/clients.ts'
 import { bindSource } from '../../src/serde/bind.ts'
 import { spawnEngine, topologyDir } from '../../src/testing/engine-process.ts'
@@ -26,13 +25,7 @@ const config = testConfig()
 const ctx = testContext(config)
 after(() => ctx.close())
 
-interface Sent {
-  readonly id: number
-  readonly op: ChangeOp
-  readonly lsn: number
-  readonly row: Customer | null
-  /** Breaks the topology's rules: quarantined, never applied. */
-  readonly invalid?: boolean
+interface Sent extends SourceChange {
   /** A delete whose before image is empty: its key is in the Kafka key only. */
   readonly keyOnly?: boolean
 }
@@ -68,40 +61,6 @@ function changes(): Sent[] {
   // A replayed range: the updates again, verbatim.
   out.push(...out.filter((c) => c.op === 'u' && c.lsn < 3000))
   return out
-}
-
-/** The source table's final state, folded from the changes by version, independently of Tributary. */
-function finalState(sent: readonly Sent[]): Map<number, Customer> {
-  const newest = new Map<number, Sent>()
-  for (const c of sent) {
-    if (c.invalid) continue
-    const seen = newest.get(c.id)
-    if (!seen || c.lsn > seen.lsn) newest.set(c.id, c)
-  }
-  const state = new Map<number, Customer>()
-  for (const [id, c] of newest) if (c.op !== 'd') state.set(id, c.row!)
-  return state
-}
-
-function rowsOf(m: Map<number, Customer>) {
-  return [...m.values()].sort((a, b) => a.id - b.id).map((c) => ({ ...c }))
-}
-
-async function currentRows(ch: ClickHouse, table: string) {
-  const rows = await ch.query<Record<string, unknown>>(
-    `SELECT id, name, email, country, tier, updated_at FROM ${table} ORDER BY id`,
-  )
-  return rows.map((r) => ({
-    id: Number(r.id),
-    name: r.name,
-    email: r.email,
-    country: r.country,
-    tier: r.tier,
-    updated_at:
-      typeof r.updated_at === 'string' && /\D/.test(r.updated_at)
-        ? Date.parse(`${r.updated_at}Z`)
-        : Number(r.updated_at),
-  }))
 }
 
 for (const { engine, format } of [

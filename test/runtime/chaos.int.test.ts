@@ -49,25 +49,38 @@ function assertExact(s: ChaosSummary): void {
   assert.equal(s.plain.exact, true, JSON.stringify(s.plain, null, 2))
   assert.equal(s.bronze.actual, s.produced)
   assert.ok(s.goldWindows.expected > 10 && s.goldSessions.expected > 10, 'the dataset exercises both golds')
+  const c = s.changes
+  assert.ok(
+    c.tombstones > 10 && c.deletes >= c.tombstones && c.replayed > 10 && c.invalid > 10,
+    'the change stream exercises deletes, tombstones, replays and invalid changes',
+  )
+  assert.ok(s.plain.changes.current.expected > 100, 'the change stream leaves live keys')
 }
 
-/** The engine's most recent "assigned N partitions" log line. */
-const lastAssignment = (e: EngineProcess) =>
+/** The engine's log lines about the orders topology (it also runs the change stream, in its own group). */
+const ordersLog = (e: EngineProcess, run: ChaosRun) =>
   e
     .output()
+    .split('\n')
+    .filter((line) => line.includes(`"topology":"${run.topology.name}"`))
+    .join('\n')
+
+/** The engine's most recent "assigned N partitions" log line for the orders. */
+const lastAssignment = (e: EngineProcess, run: ChaosRun) =>
+  ordersLog(e, run)
     .match(/assigned \d+ partitions/g)
     ?.at(-1) ?? ''
 
-/** Every produced record is in bronze (after FINAL): the engine has caught up. */
+/** Every produced record and change is in bronze (after FINAL): the engine has caught up. */
 async function caughtUp(run: ChaosRun): Promise<void> {
   const ch = await run.ctx.clickhouse()
+  const rows = async (table: string | undefined) =>
+    Number((await ch.query<{ c: string }>(`SELECT count() AS c FROM ${table} FINAL`))[0]?.c)
   await waitFor(
-    'bronze to hold every produced record',
-    async () =>
-      Number(
-        (await ch.query<{ c: string }>(`SELECT count() AS c FROM ${run.topology.tables.bronze} FINAL`))[0]?.c,
-      ),
-    (n) => n === run.data.messages.length,
+    'bronze to hold every produced record and change',
+    async () => [await rows(run.topology.tables.bronze), await rows(run.changes.topology.tables.bronze)],
+    ([orders, changes]) =>
+      orders === run.data.messages.length && changes === run.changes.data.messages.length,
     { timeoutMs: 180_000, everyMs: 250 },
   )
 }
@@ -76,7 +89,9 @@ test('SIGKILL three times mid-run: gold equals the ground truth, silver has no d
   const run = await prepareChaos(ctx, dataset(11))
   for (let kill = 1; kill <= 3; kill++) {
     const engine = track(startEngine(run))
-    await waitForProgress(run, 500 * kill, `engine run ${kill} to progress`)
+    // The first kill lands mid-way through the change stream, the others mid-way through the orders.
+    const of = kill === 1 ? run.changes.topology : run.topology
+    await waitForProgress(run, 500 * kill, `engine run ${kill} to progress`, { of })
     engine.child.kill('SIGKILL')
     assert.equal((await engine.exited).signal, 'SIGKILL')
   }
@@ -90,7 +105,7 @@ test('two engines in one group, one stops mid-run: its partitions and their stat
   const a = track(startEngine(run, [], info))
   const b = track(startEngine(run, [], info))
   // Each holds some of the four partitions: the group has rebalanced to two members.
-  const shared = () => [a, b].every((e) => /assigned [1-3] partitions/.test(lastAssignment(e)))
+  const shared = () => [a, b].every((e) => /assigned [1-3] partitions/.test(lastAssignment(e, run)))
   await waitFor(
     'both members to hold partitions',
     async () => shared(),
@@ -141,7 +156,7 @@ test('a zombie: one engine paused past its session while another takes its parti
   const b = track(startEngine(run, [], session))
   await waitFor(
     'the second engine to own every partition (the first one timed out of the group)',
-    async () => lastAssignment(b),
+    async () => lastAssignment(b, run),
     (line) => line === 'assigned 4 partitions',
     { timeoutMs: 60_000 },
   )
@@ -151,7 +166,7 @@ test('a zombie: one engine paused past its session while another takes its parti
   // stops (or rejoins) rather than commit.
   await waitFor(
     'the resumed engine to notice it lost its partitions',
-    async () => a.output(),
+    async () => ordersLog(a, run),
     (out) =>
       /STATE_FENCED|another member owns it now|assigned \d+ partitions[\s\S]*assigned \d+ partitions/.test(
         out,
