@@ -64,13 +64,17 @@ export function avroSerde<T>(
   const registered = new Map<string, number>()
   const subjectOf = options.subject
   const subjects = new Map<string, SubjectVersions>()
+  // Per record: a batch is one topic, so the last topic's answer saves building its subject name.
+  let last: { topic: string; versions: SubjectVersions } | undefined
   const versionsOf = (topic: string): SubjectVersions => {
+    if (last?.topic === topic) return last.versions
     const subject = subjectOf!(topic)
     let versions = subjects.get(subject)
     if (versions === undefined) {
       versions = new SubjectVersions(registry, subject)
       subjects.set(subject, versions)
     }
+    last = { topic, versions }
     return versions
   }
 
