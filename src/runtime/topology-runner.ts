@@ -179,8 +179,8 @@ export class TopologyRunner {
     if (resume.restored)
       this.deps.events.emit(ENGINE_EVENTS.CHECKPOINT_RESTORE, { topology: this.name, ...resume.restored })
     // Records below the checkpointed offset are durable already (state was saved, the Kafka commit
-    // was not): skip them, or dedup would count them as duplicates of themselves. So are those this
-    // member read before (above).
+    // was not): skip them, or dedup would count them as duplicates of themselves. Skip too what this
+    // member read before and still holds (above): it is on its way to being durable.
     const at = resume.at
     const from = at === null ? readBefore : readBefore === undefined || at > readBefore ? at : readBefore
     // Offsets rise within a batch: only a batch that starts below that needs filtering.
