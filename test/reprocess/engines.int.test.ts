@@ -11,7 +11,7 @@ import { buildPipeline } from '../../src/pipeline/pipeline.ts'
 import { partitionKey } from '../../src/records/partition.ts'
 import type { Envelope, KafkaRecord } from '../../src/records/record.ts'
 import type { Rejection } from '../../src/records/rejection.ts'
-import { reprocess } from '../../src/reprocess/reprocess.ts'
+import { type ReprocessOptions, type ReprocessSummary, reprocess } from '../../src/reprocess/reprocess.ts'
 import { syncReplicas } from '../../src/reprocess/sync-replicas.ts'
 import { clients } from '../../src/runtime/clients.ts'
 import { ensureTables } from '../../src/runtime/wiring.ts'
@@ -144,6 +144,35 @@ async function seed(t: Topology, ch: ClickHouse, input: readonly KafkaRecord[]):
 }
 
 /** On a cluster, reads right after writes may pick a replica that has not fetched them yet. */
+/**
+ * A run killed at its first insert into `killAt` (a crash mid-run), then the same run twice to the
+ * end: what exactly once has to survive.
+ */
+async function killedThenTwice(
+  ch: ClickHouse,
+  base: Omit<ReprocessOptions, 'writer'>,
+  killAt: string,
+): Promise<{ first: ReprocessSummary; second: ReprocessSummary }> {
+  const writer: RowWriter = {
+    insertRaw: (table, body, _rows, format, token, partition) =>
+      ch.insertRaw(table, body, format, token, partition),
+  }
+  const options = { ...base, writer }
+  await assert.rejects(
+    reprocess({
+      ...options,
+      writer: {
+        insertRaw: async (table, ...rest) => {
+          if (table === killAt) throw new Error(`killed before ${killAt}`)
+          return writer.insertRaw(table, ...rest)
+        },
+      },
+    }),
+    new RegExp(`killed before ${killAt}`),
+  )
+  return { first: await reprocess(options), second: await reprocess(options) }
+}
+
 function settled(config: TributaryConfig, t: Topology): Promise<void> {
   const partials = tableNames.goldPartials(t.definition.gold![0]!.name)
   const tables = [t.tables.bronze!, t.tables.silver!, t.tables.quarantine, partials]
@@ -203,35 +232,20 @@ for (const target of TARGETS) {
         ],
         [60, 40, 20],
       )
-      const writer: RowWriter = {
-        insertRaw: (table, body, _rows, format, token, partition) =>
-          ch!.insertRaw(table, body, format, token, partition),
-      }
-      const options = {
-        topology: fixed,
-        config,
-        clickhouse: ch,
-        registry: memoryRegistry(),
-        logger: quietLogger(),
-        from: { kind: 'quarantine' } as const,
-        rulesVersion: 'max-90',
-        chunkOffsets: 16,
-        writer,
-      }
-      await assert.rejects(
-        reprocess({
-          ...options,
-          writer: {
-            insertRaw: async (table, ...rest) => {
-              if (table === t.silver) throw new Error('killed before silver')
-              return writer.insertRaw(table, ...rest)
-            },
-          },
-        }),
-        /killed before silver/,
+      const { first, second } = await killedThenTwice(
+        ch,
+        {
+          topology: fixed,
+          config,
+          clickhouse: ch,
+          registry: memoryRegistry(),
+          logger: quietLogger(),
+          from: { kind: 'quarantine' },
+          rulesVersion: 'max-90',
+          chunkOffsets: 16,
+        },
+        t.silver!,
       )
-      const first = await reprocess(options)
-      const second = await reprocess(options)
       await settled(config, fixed)
       assert.equal(first.toSilver, 18)
       assert.deepEqual(first.stillRejected, { JSON_PARSE_FAILED: 2 })
@@ -277,35 +291,20 @@ for (const target of TARGETS) {
       const t = fixed.tables
       const partials = tableNames.goldPartials(fixed.definition.gold![0]!.name)
       await seed(landing, ch, records(landing.definition.source.topics[0]!))
-      const writer: RowWriter = {
-        insertRaw: (table, body, _rows, format, token, partition) =>
-          ch!.insertRaw(table, body, format, token, partition),
-      }
-      const options = {
-        topology: fixed,
-        config,
-        clickhouse: ch,
-        registry: memoryRegistry(),
-        logger: quietLogger(),
-        from: { kind: 'bronze', since: T0 } as const,
-        rulesVersion: 'with-silver',
-        chunkOffsets: 16,
-        writer,
-      }
-      await assert.rejects(
-        reprocess({
-          ...options,
-          writer: {
-            insertRaw: async (table, ...rest) => {
-              if (table === t.quarantine) throw new Error('killed before quarantine')
-              return writer.insertRaw(table, ...rest)
-            },
-          },
-        }),
-        /killed before quarantine/,
+      const { first, second } = await killedThenTwice(
+        ch,
+        {
+          topology: fixed,
+          config,
+          clickhouse: ch,
+          registry: memoryRegistry(),
+          logger: quietLogger(),
+          from: { kind: 'bronze', since: T0 },
+          rulesVersion: 'with-silver',
+          chunkOffsets: 16,
+        },
+        t.quarantine,
       )
-      const first = await reprocess(options)
-      const second = await reprocess(options)
       await settled(config, fixed)
       assert.equal(first.newlyQuarantined, 2)
       assert.deepEqual([second.toSilver, second.newlyQuarantined, second.read], [0, 0, 2])
