@@ -25,13 +25,11 @@ export function dedup<T>(opts: DedupOptions<T>): OperatorFunction<Envelope<T>, E
     const { topic, partition } = env.source
     const k = key(env.value)
     const now = clock()
-    const expiry = states.seen(topic, partition, k)
-    if (expiry !== undefined && expiry > now) {
+    const expiresAt = now + retentionMs
+    if (!states.admit(topic, partition, k, now, expiresAt)) {
       stats.duplicates++
       return
     }
-    const expiresAt = now + retentionMs
-    states.remember(topic, partition, k, expiresAt, now)
     states.changesFor(topic, partition).dedupAdd.push([k, expiresAt])
     emit(env)
   })

@@ -43,24 +43,57 @@ export class DedupTable {
 
   /** The key's expiry (epoch ms) if held for this tag, else undefined. */
   get(tag: number, key: string): number | undefined {
-    const [hi, lo] = hash64(key)
-    return this.#current.get(tag, hi, lo) ?? this.#previous.get(tag, hi, lo)
+    hashInto(key)
+    return this.#held(tag, HASH.hi, HASH.lo, this.#current.slotOf(tag, HASH.hi, HASH.lo))
   }
 
   /** Holds the key until `expiresAt`; `now` tells which dropped keys were still live. */
   set(tag: number, key: string, expiresAt: number, now: number): void {
-    if (!(tag > 0)) throw new RangeError(`dedup tags are > 0, not ${tag}`)
-    const [hi, lo] = hash64(key)
-    if (this.#current.update(tag, hi, lo, expiresAt)) return
+    checkTag(tag)
+    hashInto(key)
+    const { hi, lo } = HASH
+    this.#store(tag, hi, lo, this.#current.slotOf(tag, hi, lo), expiresAt, now)
+  }
+
+  /**
+   * The dedup decision, hashing and probing once: false when the key is held and still live at
+   * `now` (a duplicate); otherwise it is held until `expiresAt` and the answer is true.
+   */
+  admit(tag: number, key: string, now: number, expiresAt: number): boolean {
+    checkTag(tag)
+    hashInto(key)
+    const { hi, lo } = HASH
+    const slot = this.#current.slotOf(tag, hi, lo)
+    const held = this.#held(tag, hi, lo, slot)
+    if (held !== undefined && held > now) return false
+    this.#store(tag, hi, lo, slot, expiresAt, now)
+    return true
+  }
+
+  #held(tag: number, hi: number, lo: number, slot: number): number | undefined {
+    return this.#current.holds(slot) ? this.#current.expiry(slot) : this.#previous.get(tag, hi, lo)
+  }
+
+  /** `slot` is the key's slot in the current generation, from `slotOf`. */
+  #store(tag: number, hi: number, lo: number, slot: number, expiresAt: number, now: number): void {
+    if (this.#current.holds(slot)) {
+      this.#current.setExpiry(slot, expiresAt)
+      return
+    }
     if (this.#current.full) {
       this.#evicted += this.#previous.live(now)
       const dropped = this.#previous
       dropped.clear()
       this.#previous = this.#current
       this.#current = dropped
+      slot = this.#current.slotOf(tag, hi, lo)
     }
-    this.#current.insert(tag, hi, lo, expiresAt)
+    this.#current.put(slot, tag, hi, lo, expiresAt)
   }
+}
+
+function checkTag(tag: number): void {
+  if (!(tag > 0)) throw new RangeError(`dedup tags are > 0, not ${tag}`)
 }
 
 /** One open-addressing (linear probing) table of `capacity` entries, at most 3/4 full. */
@@ -90,25 +123,39 @@ class Generation {
   }
 
   get(tag: number, hi: number, lo: number): number | undefined {
-    const i = this.#find(tag, hi, lo)
-    return this.#tags[i] === 0 ? undefined : this.#expires[i]
+    const i = this.slotOf(tag, hi, lo)
+    return this.holds(i) ? this.#expires[i] : undefined
   }
 
-  /** Sets the expiry of a key held here; false when it is not. */
-  update(tag: number, hi: number, lo: number, expiresAt: number): boolean {
-    const i = this.#find(tag, hi, lo)
-    if (this.#tags[i] === 0) return false
-    this.#expires[i] = expiresAt
-    return true
+  /** The key's slot, or the empty slot where it would go (there is always one: at most 3/4 full). */
+  slotOf(tag: number, hi: number, lo: number): number {
+    let i = (lo ^ tag) & this.#mask
+    for (;;) {
+      const t = this.#tags[i]!
+      if (t === 0 || (t === tag && this.#hi[i] === hi && this.#lo[i] === lo)) return i
+      i = (i + 1) & this.#mask
+    }
   }
 
-  /** Adds a key not held here; the caller made room. */
-  insert(tag: number, hi: number, lo: number, expiresAt: number): void {
-    const i = this.#find(tag, hi, lo)
-    this.#tags[i] = tag
-    this.#hi[i] = hi
-    this.#lo[i] = lo
-    this.#expires[i] = expiresAt
+  /** Whether `slot` (from `slotOf`) holds the key, rather than being where it would go. */
+  holds(slot: number): boolean {
+    return this.#tags[slot] !== 0
+  }
+
+  expiry(slot: number): number {
+    return this.#expires[slot]!
+  }
+
+  setExpiry(slot: number, expiresAt: number): void {
+    this.#expires[slot] = expiresAt
+  }
+
+  /** Adds a key at its empty slot (from `slotOf`); the caller made room. */
+  put(slot: number, tag: number, hi: number, lo: number, expiresAt: number): void {
+    this.#tags[slot] = tag
+    this.#hi[slot] = hi
+    this.#lo[slot] = lo
+    this.#expires[slot] = expiresAt
     this.size++
   }
 
@@ -122,16 +169,6 @@ class Generation {
     this.#tags.fill(0)
     this.size = 0
   }
-
-  /** The key's slot, or the empty slot where it would go (there is always one: at most 3/4 full). */
-  #find(tag: number, hi: number, lo: number): number {
-    let i = (lo ^ tag) & this.#mask
-    for (;;) {
-      const t = this.#tags[i]!
-      if (t === 0 || (t === tag && this.#hi[i] === hi && this.#lo[i] === lo)) return i
-      i = (i + 1) & this.#mask
-    }
-  }
 }
 
 /**
@@ -140,6 +177,14 @@ class Generation {
  * producer, and a collision costs one wrongly dropped record (README: the odds).
  */
 export function hash64(key: string): [hi: number, lo: number] {
+  hashInto(key)
+  return [HASH.hi, HASH.lo]
+}
+
+/** hash64's result without an array per call (the dedup operator hashes every record). */
+const HASH = { hi: 0, lo: 0 }
+
+function hashInto(key: string): void {
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
   for (let i = 0; i < key.length; i++) {
@@ -149,5 +194,6 @@ export function hash64(key: string): [hi: number, lo: number] {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return [h1 >>> 0, h2 >>> 0]
+  HASH.hi = h1 >>> 0
+  HASH.lo = h2 >>> 0
 }

@@ -57,9 +57,12 @@ export class PartitionStates {
     return this.table?.get(this.tagOf(topic, partition), key)
   }
 
-  /** Holds a dedup key in memory; the caller records it as a change for the checkpoint too. */
-  remember(topic: string, partition: number, key: string, expiresAt: number, now: number): void {
-    this.dedupTable().set(this.tagOf(topic, partition), key, expiresAt, now)
+  /**
+   * The dedup decision for this partition: false for a key held and live at `now`; otherwise the
+   * key is held until `expiresAt` (the caller records it as a change for the checkpoint too).
+   */
+  admit(topic: string, partition: number, key: string, now: number, expiresAt: number): boolean {
+    return this.dedupTable().admit(this.tagOf(topic, partition), key, now, expiresAt)
   }
 
   /**

@@ -67,3 +67,19 @@ test('hash64 spreads similar keys over all 64 bits: no collision among 200k sequ
   assert.deepEqual(hash64('a'), hash64('a'))
   assert.notDeepEqual(hash64('ab'), hash64('ba'))
 })
+
+test('admit: a live key is a duplicate; a new or expired one is held until its new expiry, in either generation', () => {
+  const t = new DedupTable(4)
+  assert.equal(t.admit(1, 'a', 0, 100), true, 'new')
+  assert.equal(t.admit(1, 'a', 50, 150), false, 'live at 50: a duplicate, its expiry unchanged')
+  assert.equal(t.get(1, 'a'), 100)
+  assert.equal(t.admit(2, 'a', 50, 150), true, 'another partition (tag)')
+  assert.equal(t.admit(1, 'a', 100, 200), true, 'expired at 100: admitted again')
+  assert.equal(t.get(1, 'a'), 200)
+  // Two more keys fill the current generation (2 of 4): 'a' moves to the previous one.
+  assert.equal(t.admit(1, 'b', 100, 200), true)
+  assert.equal(t.admit(1, 'c', 100, 200), true)
+  assert.equal(t.admit(1, 'a', 150, 300), false, 'still held in the previous generation')
+  assert.equal(t.admit(1, 'a', 250, 300), true, 'expired there: held again, in the current one')
+  assert.equal(t.get(1, 'a'), 300)
+})

@@ -49,7 +49,7 @@ test('dedup keys of all partitions share one bound; a partition loaded again sta
   states.set('t', 1, fresh())
   assert.equal(states.seen('t', 0, 'loaded'), 50)
   assert.equal(states.seen('t', 1, 'loaded'), undefined)
-  for (let i = 0; i < 1_000; i++) states.remember('t', i % 2, `k${i}`, 10, 0)
+  for (let i = 0; i < 1_000; i++) assert.equal(states.admit('t', i % 2, `k${i}`, 0, 10), true)
   assert.ok(states.dedup().keys <= 100)
   assert.equal(states.dedup().maxKeys, 100)
   assert.equal(states.dedup().evicted + states.dedup().keys, 1_001)
