@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer'
-import type { Features } from '../clickhouse/features.ts'
 import { tabSeparated } from '../clickhouse/insert-body.ts'
 import { type Envelope, headerListOf, type KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
@@ -7,11 +6,9 @@ import type { RecordSchema } from '../schema/types.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
 import { TSV_NULL, tsvBytesArray, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
 import { tsvFieldsFor } from './clickhouse/tsv-values.ts'
-import { rowFor } from './clickhouse/types.ts'
+import { rowFor, type TypeFeatures } from './clickhouse/types.ts'
 import type { RowBuffer } from './row-buffer.ts'
 import { jsonLines, type RowEncoder } from './table-sink.ts'
-
-type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
 /**
  * Each layer's rows, encoded when a record is added: no row objects kept until the flush.
@@ -34,9 +31,14 @@ const RAW_RECORD_COLUMNS = [
 ]
 
 /**
- * Lineage, key and headers, up to and including the tab before the value. Kafka topic names are
- * limited to [a-zA-Z0-9._-], so the lineage needs no escaping.
+ * The lineage columns (LINEAGE_COLUMNS, in that order) as TabSeparated fields. Kafka topic names are
+ * limited to [a-zA-Z0-9._-], so they need no escaping.
  */
+function tsvLineage(r: KafkaRecord, ingestTime: number): string {
+  return `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${ingestTime}`
+}
+
+/** Lineage, key and headers, up to and including the tab before the value. */
 function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): string {
   const k = r.key
   // Text payloads stay readable in ClickHouse; anything else (Avro, garbage) is kept as base64.
@@ -47,7 +49,7 @@ function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): 
     headers = tsvText(JSON.stringify(r.headers))
     break
   }
-  return `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${ingestTime}\t${key}\t${headers}\t`
+  return `${tsvLineage(r, ingestTime)}\t${key}\t${headers}\t`
 }
 
 /** Key encoding, header keys and header values: the columns after the value's encoding. */
@@ -117,8 +119,7 @@ export function silverRows<T extends object>(
   return {
     format: tabSeparated([...schema.fields.map((f) => f.name), ...LINEAGE_COLUMNS]),
     write: (out, e, now) => {
-      const r = e.source
-      out.add(`${fields(e.value)}${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${now}`)
+      out.add(`${fields(e.value)}${tsvLineage(e.source, now)}`)
     },
   }
 }

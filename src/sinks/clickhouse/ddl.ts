@@ -10,7 +10,7 @@ import type { Features } from '../../clickhouse/features.ts'
 import { assertPlainName, quoteIdent, quoteString, quoteTable } from '../../clickhouse/identifiers.ts'
 import type { RecordSchema } from '../../schema/types.ts'
 import { tableNames } from '../../topology/table-names.ts'
-import { type Column, readableTime, schemaColumns, timestampType } from './types.ts'
+import { type Column, readableTime, schemaColumns, type TypeFeatures, timestampType } from './types.ts'
 
 export interface TableSpec {
   readonly name: string
@@ -25,8 +25,6 @@ export interface TableSpec {
    */
   readonly dedupWindow?: number
 }
-
-type TableFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
 /** A change stream's silver (see cdc/debezium.ts): its primary key, and what the engine offers. */
 export interface ChangeTable {
@@ -51,7 +49,7 @@ export const LINEAGE_COLUMNS = [
 const KAFKA_ORDER = ['_topic', '_partition', '_offset']
 const DEDUP_WINDOW = 1000
 
-export function lineageColumns(f: TableFeatures): Column[] {
+export function lineageColumns(f: TypeFeatures): Column[] {
   const ts = timestampType(f)
   return [
     { name: '_topic', type: 'String' },
@@ -82,7 +80,7 @@ function rawRecordColumns(): Column[] {
   ]
 }
 
-export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
+export function bronzeTable(entity: string, f: TypeFeatures): TableSpec {
   return {
     name: tableNames.bronze(assertPlainName('entity', entity)),
     columns: storedFirst([
@@ -106,7 +104,7 @@ export function bronzeTable(entity: string, f: TableFeatures): TableSpec {
 export function silverTable(
   entity: string,
   schema: RecordSchema,
-  f: TableFeatures,
+  f: TypeFeatures,
   changes?: ChangeTable,
 ): TableSpec {
   const fields = schemaColumns(schema, f)
@@ -128,7 +126,7 @@ export function silverTable(
   }
 }
 
-export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
+export function quarantineTable(entity: string, f: TypeFeatures): TableSpec {
   return {
     name: tableNames.quarantine(assertPlainName('entity', entity)),
     columns: storedFirst([
@@ -150,7 +148,7 @@ export function quarantineTable(entity: string, f: TableFeatures): TableSpec {
  * rules version it ran with, and where the record went (`silver` or `duplicate`). Append-only and
  * deduplicated like every data table, so a resolution written twice counts once.
  */
-export function quarantineResolvedTable(entity: string, f: TableFeatures): TableSpec {
+export function quarantineResolvedTable(entity: string, f: TypeFeatures): TableSpec {
   const ts = timestampType(f)
   return {
     name: tableNames.quarantineResolved(assertPlainName('entity', entity)),
@@ -187,12 +185,12 @@ export function openQuarantineViewSql(entity: string, cluster?: string): string 
 }
 
 /** Records too late for a gold window: the quarantine's columns, in a table of their own. */
-export function lateTable(entity: string, f: TableFeatures): TableSpec {
+export function lateTable(entity: string, f: TypeFeatures): TableSpec {
   return { ...quarantineTable(entity, f), name: tableNames.late(assertPlainName('entity', entity)) }
 }
 
 /** One row per flush per layer: an audit trail, so plain MergeTree and no lineage of its own. */
-export function processingLogTable(f: TableFeatures): TableSpec {
+export function processingLogTable(f: TypeFeatures): TableSpec {
   const ts = timestampType(f)
   return {
     name: 'tributary_processing_log',
@@ -231,7 +229,7 @@ export function goldTable(
   name: string,
   keyColumns: readonly Column[],
   partialColumns: readonly Column[],
-  f: TableFeatures,
+  f: TypeFeatures,
 ): TableSpec {
   for (const c of [...keyColumns, ...partialColumns]) assertPlainName(`column of gold_${name}`, c.name)
   for (const k of keyColumns) {

@@ -9,12 +9,10 @@
  * A top-level field is TSV-escaped text; values inside arrays and maps are literals (strings quoted,
  * NULL), the form ClickHouse reads composite fields in, on 18.16 and 26 alike.
  */
-import type { Features } from '../../clickhouse/features.ts'
 import { type FieldType, isNullable, type RecordSchema } from '../../schema/types.ts'
 import { TSV_NULL, tsvQuoted, tsvText } from './tab-separated.ts'
-import { columnType, daysToDate, writerFor } from './types.ts'
+import { columnType, daysToDate, type TypeFeatures, writerFor } from './types.ts'
 
-type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 type Write = (v: unknown) => string
 
 /**

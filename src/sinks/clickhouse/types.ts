@@ -22,7 +22,8 @@ export interface Column {
   readonly alias?: string
 }
 
-type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
+/** What column types depend on. */
+export type TypeFeatures = Pick<Features, 'dateTime64' | 'lowCardinality' | 'mapType'>
 
 export function timestampType(f: TypeFeatures): string {
   return f.dateTime64 ? "DateTime64(3, 'UTC')" : 'Int64'
