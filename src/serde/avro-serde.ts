@@ -140,17 +140,21 @@ export function avroSerde<T>(
       }
       if (resolver === undefined) throw new Error(`schema id ${id} was not prepared; call prepare() first`)
       if (resolver instanceof DecodeError) throw resolver
-      const body = payload.subarray(5)
+      let cause: unknown
       try {
-        return { value: resolver.reader.fromBuffer(body, resolver.resolver) as T, schemaId: id }
-      } catch (cause) {
-        if (cause instanceof InvalidUtf8Error)
-          throw new DecodeError(cause.message, { code: 'INVALID_UTF8', cause })
-        throw new DecodeError(
-          `the Avro body (${body.length} bytes after the 5-byte header) is not a record of writer schema id ${id}: ${whereAvroStops(resolver.writer, body)}`,
-          { code: 'AVRO_DECODE_FAILED', cause },
-        )
+        // Read in place after the header (no sub-buffer per record); the whole rest must be the record.
+        const read = resolver.reader.decode(payload, 5, resolver.resolver)
+        if (read.offset === payload.length) return { value: read.value as T, schemaId: id }
+      } catch (error) {
+        if (error instanceof InvalidUtf8Error)
+          throw new DecodeError(error.inBody(5), { code: 'INVALID_UTF8', cause: error })
+        cause = error
       }
+      const body = payload.subarray(5)
+      throw new DecodeError(
+        `the Avro body (${body.length} bytes after the 5-byte header) is not a record of writer schema id ${id}: ${whereAvroStops(resolver.writer, body)}`,
+        { code: 'AVRO_DECODE_FAILED', cause },
+      )
     },
     async encode(value, topic) {
       const subject = subjectOf ? subjectOf(topic) : `${topic}-value`

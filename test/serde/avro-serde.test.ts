@@ -48,3 +48,33 @@ test('an incompatible writer schema is a decode error naming the schema id', asy
   await reader.prepare([bytes], 'orders')
   assert.throws(() => reader.decode(bytes, 'orders'), { code: 'INCOMPATIBLE_SCHEMA', message: /schema id 1/ })
 })
+
+test('strings must be UTF-8: a U+FFFD the producer sent is text, invalid bytes are refused naming the field', async () => {
+  const serde = avroSerde<Record<string, unknown>>(orderSchema, memoryRegistry())
+  const withReplacement = { ...order, customer_id: 'c\uFFFDé' }
+  const bytes = await serde.encode(withReplacement as never, 'orders')
+  await serde.prepare([bytes], 'orders')
+  assert.deepEqual({ ...serde.decode(bytes, 'orders').value }, withReplacement)
+
+  const broken = Buffer.from(await serde.encode(order as never, 'orders'))
+  const at = broken.indexOf('ord-1') + 3
+  broken[at] = 0xff
+  assert.throws(() => serde.decode(broken, 'orders'), {
+    code: 'INVALID_UTF8',
+    message: new RegExp(`field order_id: byte ${at - 5} of the Avro body \\(0xff\\)`),
+  })
+})
+
+test('a truncated body, or bytes left after the record, is a decode error saying which', async () => {
+  const serde = avroSerde<Record<string, unknown>>(orderSchema, memoryRegistry())
+  const bytes = await serde.encode(order as never, 'orders')
+  await serde.prepare([bytes], 'orders')
+  assert.throws(() => serde.decode(bytes.subarray(0, bytes.length - 1), 'orders'), {
+    code: 'AVRO_DECODE_FAILED',
+    message: /is not a record of writer schema id 1/,
+  })
+  assert.throws(() => serde.decode(Buffer.concat([bytes, Buffer.from([2, 4])]), 'orders'), {
+    code: 'AVRO_DECODE_FAILED',
+    message: /2 bytes left over after the record/,
+  })
+})

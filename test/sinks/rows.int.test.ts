@@ -37,6 +37,8 @@ const RECORDS: KafkaRecord[] = [
   record(3, { value: null }),
   // Carriage return and NUL alone need no escape: this payload is copied as it is.
   record(4, { value: Buffer.from('cr\rnul\u0000end'), key: Buffer.from('plain') }),
+  // Valid UTF-8, but led by NUL (the Confluent wire format's magic byte): binary, so base64.
+  record(5, { value: Buffer.from('\u0000\u0000\u0000\u0000\u0001AB'), key: Buffer.from('\u0000k') }),
 ]
 
 function encode<T>(encoder: RowEncoder<T>, items: readonly T[]): Buffer[] {
@@ -48,7 +50,8 @@ function encode<T>(encoder: RowEncoder<T>, items: readonly T[]): Buffer[] {
 
 /** What the raw-record columns must hold for `r`, whatever the engine. */
 function expectedRaw(r: KafkaRecord) {
-  const text = (b: Buffer) => (Buffer.from(b.toString('utf8')).equals(b) ? b.toString('utf8') : null)
+  const text = (b: Buffer) =>
+    b[0] !== 0 && Buffer.from(b.toString('utf8')).equals(b) ? b.toString('utf8') : null
   const value = r.value ?? Buffer.alloc(0)
   return {
     _topic: r.topic,
@@ -100,7 +103,7 @@ for (const engine of ENGINES) {
       )
       assert.deepEqual(
         rows.map(normalise),
-        RECORDS.map((r) => ({ ...expectedRaw(r), _schema_id: r === RECORDS[2] ? 7 : null })),
+        RECORDS.map((r) => ({ ...expectedRaw(r), _schema_id: r === RECORDS[2] ? 7 : r === RECORDS[5] ? 1 : null })),
       )
     })
 
