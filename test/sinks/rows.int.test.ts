@@ -103,7 +103,10 @@ for (const engine of ENGINES) {
       )
       assert.deepEqual(
         rows.map(normalise),
-        RECORDS.map((r) => ({ ...expectedRaw(r), _schema_id: r === RECORDS[2] ? 7 : r === RECORDS[5] ? 1 : null })),
+        RECORDS.map((r) => ({
+          ...expectedRaw(r),
+          _schema_id: r === RECORDS[2] ? 7 : r === RECORDS[5] ? 1 : null,
+        })),
       )
     })
 
