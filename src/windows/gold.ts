@@ -95,10 +95,45 @@ export function watermarkMs(topology: string, w: WatermarkDeclaration | undefine
   }
 }
 
-/** The aggregator's group key: the key column values, unambiguous whatever they contain. */
+/** Distinct group keys remembered per gold; past it they are forgotten and made again. */
+const KNOWN_GROUP_KEYS = 10_000
+
+/**
+ * The aggregator's group key: the key column values, unambiguous whatever they contain. A gold
+ * mostly sees few groups, so each key is made once and found again by its values: the same string
+ * comes back, with its hash kept, for every lookup of the window store.
+ */
 export function groupKeyOf<T>(g: GoldDeclaration<T>): (value: T) => string {
   const fns = Object.values(g.groupBy)
-  return (v) => JSON.stringify(fns.map((f) => String(f(v))))
+  const last = fns.length - 1
+  const values = new Array<string>(fns.length)
+  let known = new Map<string, unknown>()
+  let size = 0
+  return (v) => {
+    let node = known
+    for (let i = 0; i < last; i++) {
+      values[i] = String(fns[i]!(v))
+      let next = node.get(values[i]!) as Map<string, unknown> | undefined
+      if (next === undefined) {
+        next = new Map()
+        node.set(values[i]!, next)
+      }
+      node = next
+    }
+    values[last] = String(fns[last]!(v))
+    let key = node.get(values[last]!) as string | undefined
+    if (key === undefined) {
+      key = JSON.stringify(values)
+      if (size >= KNOWN_GROUP_KEYS) {
+        known = new Map()
+        size = 0
+      } else {
+        node.set(values[last]!, key)
+        size++
+      }
+    }
+    return key
+  }
 }
 
 export function keyValues(key: string): string[] {

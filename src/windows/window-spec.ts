@@ -71,7 +71,7 @@ export function assignWindows(spec: WindowSpec, eventTime: number): WindowBounds
   if (!Number.isFinite(eventTime)) throw new RangeError(`event time ${eventTime} is not a finite number`)
   switch (spec.kind) {
     case 'tumbling': {
-      const start = alignDown(eventTime, spec.size)
+      const start = tumblingStart(eventTime, spec.size)
       return [{ start, end: start + spec.size }]
     }
     case 'hopping': {
@@ -84,6 +84,12 @@ export function assignWindows(spec: WindowSpec, eventTime: number): WindowBounds
     case 'session':
       return [{ start: eventTime, end: eventTime + spec.gap }]
   }
+}
+
+/** The start of the one tumbling window of `size` that holds `eventTime`. */
+export function tumblingStart(eventTime: number, size: number): number {
+  if (!Number.isFinite(eventTime)) throw new RangeError(`event time ${eventTime} is not a finite number`)
+  return alignDown(eventTime, size)
 }
 
 /** The largest multiple of `step` not after `t`; modulo arithmetic stays exact where t / step would not. */

@@ -13,7 +13,7 @@
  */
 import { ConfigError } from '../errors/tributary-error.ts'
 import { type Accumulators, type Aggregate, addAll, initAll, mergeAll, resultAll } from './aggregations.ts'
-import { assignWindows, type WindowSpec } from './window-spec.ts'
+import { assignWindows, tumblingStart, type WindowSpec } from './window-spec.ts'
 
 export interface WindowResult {
   readonly key: string
@@ -92,6 +92,8 @@ export function snapshotFromChanges(meta: string, entries: Iterable<string>): Wi
 }
 
 interface OpenWindow {
+  /** windowId(key, start) as first made: the same string, whose hash is kept, at each use. */
+  readonly id: string
   readonly key: string
   start: number
   end: number
@@ -114,6 +116,11 @@ export class WindowAggregator<T> {
   readonly #windows = new Map<string, OpenWindow>()
   /** Sessions look up the windows of their own key only. */
   readonly #byKey = new Map<string, Set<string>>()
+  /**
+   * Tumbling windows: each key's latest window. A key's records mostly fall in the window of the
+   * one before, so most records find it here without building and hashing its id.
+   */
+  readonly #latest = new Map<string, OpenWindow>()
   #watermark = Number.NEGATIVE_INFINITY
   /** A lower bound on the earliest `end + grace`: `closeUpTo` below it has nothing to scan for. */
   #nextClose = Number.POSITIVE_INFINITY
@@ -165,6 +172,7 @@ export class WindowAggregator<T> {
   add(record: T, key: string, eventTime: number, watermark: number): { readonly late: boolean } {
     this.#advance(watermark)
     if (this.spec.kind === 'session') return this.#addToSession(record, key, eventTime, this.spec.gap)
+    if (this.spec.kind === 'tumbling') return this.#addToTumbling(record, key, eventTime, this.spec.size)
     let accepted = false
     for (const { start, end } of assignWindows(this.spec, eventTime)) {
       if (this.#isClosed(end)) continue
@@ -175,6 +183,20 @@ export class WindowAggregator<T> {
       accepted = true
     }
     return accepted ? ON_TIME : LATE
+  }
+
+  #addToTumbling(record: T, key: string, eventTime: number, size: number): { readonly late: boolean } {
+    const start = tumblingStart(eventTime, size)
+    let w = this.#latest.get(key)
+    if (w === undefined || w.start !== start) {
+      if (this.#isClosed(start + size)) return LATE
+      const id = windowId(key, start)
+      w = this.#windows.get(id) ?? this.#open(id, key, start, start + size, initAll(this.aggregate), 0)
+      this.#latest.set(key, w)
+    } else if (this.#isClosed(w.end)) return LATE
+    w.accs = addAll(this.aggregate, w.accs, record)
+    this.#changed(w.id, w)
+    return ON_TIME
   }
 
   #addToSession(record: T, key: string, eventTime: number, gap: number): { readonly late: boolean } {
@@ -307,6 +329,7 @@ export class WindowAggregator<T> {
     }
     this.#windows.clear()
     this.#byKey.clear()
+    this.#latest.clear()
     this.#nextClose = Number.POSITIVE_INFINITY
     for (const e of [...s.windows].sort(idOrder)) {
       const w = this.#open(windowId(e.key, e.start), e.key, e.start, e.end, e.accs, e.version)
@@ -314,7 +337,7 @@ export class WindowAggregator<T> {
     }
     this.#watermark = s.watermark ?? Number.NEGATIVE_INFINITY
     this.#retractions = [...s.retractions]
-    this.#closed = s.closed.map((e) => ({ ...e, accs: e.accs, size: -1 }))
+    this.#closed = s.closed.map((e) => ({ ...e, id: windowId(e.key, e.start), accs: e.accs, size: -1 }))
     this.#upserted.clear()
     this.#deleted.clear()
   }
@@ -352,7 +375,7 @@ export class WindowAggregator<T> {
     accs: Accumulators,
     version: number,
   ): OpenWindow {
-    const w: OpenWindow = { key, start, end, accs, version, pending: false, size: -1 }
+    const w: OpenWindow = { id, key, start, end, accs, version, pending: false, size: -1 }
     this.#windows.set(id, w)
     const ids = this.#byKey.get(key)
     if (ids === undefined) this.#byKey.set(key, new Set([id]))
@@ -371,6 +394,7 @@ export class WindowAggregator<T> {
 
   #remove(id: string, w: OpenWindow): void {
     this.#windows.delete(id)
+    if (this.#latest.get(w.key) === w) this.#latest.delete(w.key)
     const ids = this.#byKey.get(w.key)!
     ids.delete(id)
     if (ids.size === 0) this.#byKey.delete(w.key)

@@ -77,6 +77,15 @@ describe('WindowAggregator: tumbling and hopping', () => {
     assert.deepEqual(w.closeUpTo(10), [], 'never twice')
   })
 
+  it("a key's records going back and forth between two windows count in each", () => {
+    const w = aggregator(tumbling({ size: 10 }))
+    for (const t of [1, 12, 3, 14, 15, 4, 2]) w.add(click('u', 'a'), 'u', t, 0)
+    assert.deepEqual(brief(w.closeUpTo(20)), ['u[0,10) n=4 v1 final', 'u[10,20) n=3 v1 final'])
+    assert.deepEqual(w.add(click('u', 'a'), 'u', 19, 20), { late: true })
+    w.add(click('u', 'a'), 'u', 21, 20)
+    assert.deepEqual(brief(w.closeUpTo(30)), ['u[20,30) n=1 v1 final'])
+  })
+
   it('final emission is ordered by end, then start, then key, whatever the arrival order', () => {
     const w = aggregator(hopping({ size: 10, hop: 5 }))
     w.add(click('b', 'x'), 'b', 12, 0)
