@@ -35,8 +35,16 @@ const RAW_RECORD_COLUMNS = [
  * limited to [a-zA-Z0-9._-], so they need no escaping.
  */
 function tsvLineage(r: KafkaRecord, ingestTime: number): string {
-  return `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${ingestTime}`
+  // A block's rows share their ingest time: its digits are made once, not per row and table.
+  if (ingestTime !== lastIngestTime) {
+    lastIngestTime = ingestTime
+    lastIngestText = String(ingestTime)
+  }
+  return `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${lastIngestText}`
 }
+
+let lastIngestTime = Number.NaN
+let lastIngestText = ''
 
 /** Lineage, key and headers, up to and including the tab before the value. */
 function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): string {
