@@ -115,7 +115,8 @@ export function number(n: number): string {
     const abs = cents < 0 ? -cents : cents
     const whole = (abs / 100) | 0
     const f = abs - whole * 100
-    const text = f === 0 ? String(whole) : f % 10 === 0 ? `${whole}.${f / 10}` : `${whole}.${f < 10 ? '0' : ''}${f}`
+    const text =
+      f === 0 ? String(whole) : f % 10 === 0 ? `${whole}.${f / 10}` : `${whole}.${f < 10 ? '0' : ''}${f}`
     return cents < 0 ? `-${text}` : text
   }
   if (Number.isFinite(n)) return String(n)

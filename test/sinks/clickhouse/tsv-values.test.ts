@@ -12,5 +12,9 @@ test('a float is written as String writes it, for amounts with cents and any oth
     values.push((seed - 2 ** 30) / 2 ** (seed % 40))
   }
   for (const v of values) assert.equal(number(v), String(v), `for ${v}`)
-  assert.deepEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY].map(number), ['nan', 'inf', '-inf'])
+  assert.deepEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY].map(number), [
+    'nan',
+    'inf',
+    '-inf',
+  ])
 })
