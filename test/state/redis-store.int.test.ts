@@ -166,9 +166,9 @@ test("re-applying a commit leaves the same members, and a re-added key takes the
     }),
   }
   await store.commit([first], 0)
-  const members = await admin.zrange(stateKeys(p).dedup, 0, -1, 'WITHSCORES')
+  const members = await admin.zrange(stateKeys(p).dedup, '0', '-1', 'WITHSCORES')
   await store.commit([first], 0)
-  assert.deepEqual(await admin.zrange(stateKeys(p).dedup, 0, -1, 'WITHSCORES'), members)
+  assert.deepEqual(await admin.zrange(stateKeys(p).dedup, '0', '-1', 'WITHSCORES'), members)
 
   // Offset 10 is after 9 though it sorts before it as text.
   await store.commit([{ ref: p, offset: '10', changes: changes({ dedupAdd: [['x', 4000]] }) }], 0)
@@ -309,7 +309,7 @@ test('one partition checkpointing 200k dedup keys at once (a catch-up epoch) com
       ['ord-199999', 209_999],
     ],
   )
-  const members = await admin.zrange(stateKeys(p).dedup, 0, -1)
+  const members = await admin.zrange(stateKeys(p).dedup, '0', '-1')
   assert.ok(members.length > 1 && members.length < 20, `${members.length} members of at most 1 MiB`)
   for (const m of members) assert.ok(Buffer.byteLength(m) <= 1024 * 1024 + 64)
 })
