@@ -1,6 +1,12 @@
 import { TributaryError } from '../errors/tributary-error.ts'
 import { checkpointBytes } from './checkpoint-bytes.ts'
-import type { PartitionCommit, PartitionRef, PartitionState, StateStore } from './state-store.ts'
+import {
+  liveDedup,
+  type PartitionCommit,
+  type PartitionRef,
+  type PartitionState,
+  type StateStore,
+} from './state-store.ts'
 import { checkCommit, checkNow, checkRef, describeRef } from './validate.ts'
 
 interface Stored {
@@ -33,12 +39,7 @@ export class MemoryStateStore implements StateStore {
     // Copies, so a caller mutating what it loaded cannot change the store behind a commit.
     return {
       offset: s?.offset ?? null,
-      dedup: new Map(
-        [...(s?.dedup ?? [])]
-          .filter(([, expiresAt]) => now < expiresAt)
-          .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
-          .slice(-(opts.dedupLimit ?? Number.POSITIVE_INFINITY)),
-      ),
+      dedup: liveDedup(s?.dedup ?? [], now, opts.dedupLimit),
       kv: new Map(s?.kv),
       meta: Object.fromEntries(s?.meta ?? []),
       ...(owner === undefined ? {} : { owner }),

@@ -74,3 +74,19 @@ export interface StateStore {
 export function emptyChanges(): PartitionChanges {
   return { dedupAdd: [], kvPut: [], kvDelete: [], meta: {} }
 }
+
+/**
+ * What a load returns for dedup, from every key a store holds with its latest expiry: the live ones
+ * (`now < expiresAt`), in ascending expiry order (ties by key), the last `limit` of them. One
+ * definition, so the stores cannot drift apart in order or in which keys a limit keeps.
+ */
+export function liveDedup(
+  entries: Iterable<[key: string, expiresAt: number]>,
+  now: number,
+  limit: number = Number.POSITIVE_INFINITY,
+): Map<string, number> {
+  const live: [string, number][] = []
+  for (const entry of entries) if (now < entry[1]) live.push(entry)
+  live.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+  return new Map(limit < live.length ? live.slice(live.length - limit) : live)
+}

@@ -138,18 +138,93 @@ test('Redis has no rollback: a command failing while executing is reported, and 
   assert.equal(await admin.get(stateKeys(p).offset), null)
 })
 
-test('expired dedup keys are not loaded and are removed at the next checkpoint', async () => {
+test("expired dedup keys are not loaded, and a commit's member is removed once all its keys expired", async () => {
   const p = ref('expiry')
   const dedupAdd: [string, number][] = Array.from({ length: 100 }, (_, i) => [`k${i}`, 1000 + i * 10])
   await store.commit([{ ref: p, offset: '1', changes: changes({ dedupAdd }) }], 0)
-  assert.equal(await admin.zcard(stateKeys(p).dedup), 100)
+  assert.equal(await admin.zcard(stateKeys(p).dedup), 1, "a commit's keys are one member")
 
   // At 1500 keys k0..k50 have expiresAt <= now.
   assert.equal((await store.load(p, 1500)).dedup.size, 49)
-  assert.equal(await admin.zcard(stateKeys(p).dedup), 100, 'load only filters')
   await store.commit([{ ref: p, offset: '2', changes: emptyChanges() }], 1500)
-  assert.equal(await admin.zcard(stateKeys(p).dedup), 49)
-  assert.deepEqual(await admin.zrangebyscore(stateKeys(p).dedup, '-inf', 1500), [])
+  assert.equal((await store.load(p, 1500)).dedup.size, 49, 'expired keys are dropped per key')
+  assert.equal(await admin.zcard(stateKeys(p).dedup), 1, 'a member with a live key stays')
+  await store.commit([{ ref: p, offset: '3', changes: emptyChanges() }], 1990)
+  assert.equal(await admin.zcard(stateKeys(p).dedup), 0)
+})
+
+test("re-applying a commit leaves the same members, and a re-added key takes the latest commit's expiry", async () => {
+  const p = ref('reapply')
+  const first = {
+    ref: p,
+    offset: '9',
+    changes: changes({
+      dedupAdd: [
+        ['x', 5000],
+        ['y', 5000],
+      ] as [string, number][],
+    }),
+  }
+  await store.commit([first], 0)
+  const members = await admin.zrange(stateKeys(p).dedup, '0', '-1', 'WITHSCORES')
+  await store.commit([first], 0)
+  assert.deepEqual(await admin.zrange(stateKeys(p).dedup, '0', '-1', 'WITHSCORES'), members)
+
+  // Offset 10 is after 9 though it sorts before it as text.
+  await store.commit([{ ref: p, offset: '10', changes: changes({ dedupAdd: [['x', 4000]] }) }], 0)
+  assert.deepEqual(snapshot(await store.load(p, 0)).dedup, [
+    ['x', 4000],
+    ['y', 5000],
+  ])
+})
+
+test('keys with tab, newline, backslash and NUL round-trip through Redis', async () => {
+  const p = ref('escapes')
+  const dedupAdd: [string, number][] = [
+    ['a\tb', 5000],
+    ['a\nb', 5001],
+    ['a\\b\\n', 5002],
+    ['a\u0000b', 5003],
+    ['\u0000d1 1 0\n', 5004],
+  ]
+  await store.commit([{ ref: p, offset: '1', changes: changes({ dedupAdd }) }], 0)
+  assert.deepEqual([...(await store.load(p, 0)).dedup], dedupAdd)
+})
+
+test('dedup keys stored one per member (before packing) still load, older than packed ones', async () => {
+  // A user upgrading with state in Redis: the previous layout was ZADD <expiresAt> <key> per key.
+  const p = ref('upgrade')
+  await admin.zadd(stateKeys(p).dedup, 3000, 'old-a', 4000, 'old-b', 500, 'old-expired')
+  await store.commit(
+    [
+      {
+        ref: p,
+        offset: '5',
+        changes: changes({
+          dedupAdd: [
+            ['old-b', 3500],
+            ['new', 6000],
+          ],
+        }),
+      },
+    ],
+    1000,
+  )
+  assert.deepEqual(
+    [...(await store.load(p, 1000)).dedup],
+    [
+      ['old-a', 3000],
+      ['old-b', 3500],
+      ['new', 6000],
+    ],
+  )
+  assert.deepEqual(
+    [...(await store.load(p, 1000, { dedupLimit: 2 })).dedup],
+    [
+      ['old-b', 3500],
+      ['new', 6000],
+    ],
+  )
 })
 
 test('a commit of many partitions is one round trip, written to the socket once', async () => {
@@ -193,10 +268,12 @@ test('large changes are chunked into several commands inside the one transaction
       kvPut: Array.from({ length: 2500 }, (_, i): [string, string] => [`w${i}`, String(i)]),
     }),
   }
-  const names = checkpointCommands(big, 0).map((c) => c[0])
-  assert.equal(names.filter((n) => n === 'zadd').length, 3)
-  assert.equal(names.filter((n) => n === 'hset').length, 3)
-  assert.equal(names.at(-1), 'set', 'the offset is written last')
+  const commands = checkpointCommands(big, 0)
+  const zadds = commands.filter((c) => c[0] === 'zadd')
+  assert.equal(zadds.length, 1)
+  assert.equal(zadds[0]!.length, 4, 'the dedup keys are one member: zadd key score member')
+  assert.equal(commands.filter((c) => c[0] === 'hset').length, 3)
+  assert.equal(commands.at(-1)?.[0], 'set', 'the offset is written last')
   const before = store.roundTrips
   await store.commit([big], 0)
   assert.equal(store.roundTrips - before, 1)
@@ -232,5 +309,7 @@ test('one partition checkpointing 200k dedup keys at once (a catch-up epoch) com
       ['ord-199999', 209_999],
     ],
   )
-  assert.equal(await admin.zcard(stateKeys(p).dedup), 200_000)
+  const members = await admin.zrange(stateKeys(p).dedup, '0', '-1')
+  assert.ok(members.length > 1 && members.length < 20, `${members.length} members of at most 1 MiB`)
+  for (const m of members) assert.ok(Buffer.byteLength(m) <= 1024 * 1024 + 64)
 })
