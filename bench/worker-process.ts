@@ -1,8 +1,10 @@
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { WorkerSpec } from './contender.ts'
 import { MeasuredProcess, type Usage } from './measure.ts'
 
 const WORKER_MAIN = path.join(import.meta.dirname, 'workers', 'main.ts')
+const COMPILE_CACHE = path.join(tmpdir(), 'tributary-bench-compile-cache')
 
 /** A worker (bench/workers/main.ts) in its own measured process, from "ready" to its report. */
 export class WorkerProcess {
@@ -21,7 +23,9 @@ export class WorkerProcess {
   static async start(spec: WorkerSpec): Promise<WorkerProcess> {
     const proc = new MeasuredProcess(
       [process.execPath, ...(spec.nodeFlags ?? []), WORKER_MAIN, spec.worker, JSON.stringify(spec.params)],
-      { stdout: 'messages' },
+      // Every contender starts as `bin/tributary.js` does: with Node's compile cache (parsed,
+      // type-stripped code kept across runs), so its CPU seconds are the work, not re-compiling.
+      { stdout: 'messages', env: { NODE_COMPILE_CACHE: COMPILE_CACHE, ...process.env } },
     )
     const { pid } = await proc.message<{ pid: number }>('ready')
     return new WorkerProcess(spec, proc, pid)

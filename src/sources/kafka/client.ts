@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { Kafka, logLevel } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { TributaryConfig } from '../../config/config.ts'
+import { useFastRecordDecoder } from './record-decoder.ts'
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -34,6 +35,7 @@ function kafkajsLevel(level: logLevel, message: string, error: unknown): 'error'
 /** A kafkajs client whose logs go through pino, so they carry the same context as ours. */
 export function createKafka(config: TributaryConfig, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' })
+  if (!useFastRecordDecoder()) log.debug('kafkajs decodes records with its own decoder (record-decoder.ts)')
   return new Kafka({
     clientId: config.kafka.clientId,
     brokers: [...config.kafka.brokers],
