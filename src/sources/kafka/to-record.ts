@@ -20,10 +20,15 @@ function values(v: HeaderValue): (Buffer | string)[] {
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze(Object.create(null))
 
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true
+  return false
+}
+
 export function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecord {
   let headers = NO_HEADERS
   let headerList: KafkaHeader[] | undefined
-  if (m.headers) {
+  if (m.headers && hasKeys(m.headers)) {
     // No prototype: a header named __proto__ is a header like any other.
     const text: Record<string, string> = Object.create(null)
     headerList = []
