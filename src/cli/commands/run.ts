@@ -1,9 +1,12 @@
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
+import { ConfigError } from '../../errors/tributary-error.ts'
 import { caughtUp } from '../../runtime/caught-up.ts'
 import { StopRequested } from '../../runtime/dependency.ts'
 import { Engine } from '../../runtime/engine.ts'
 import { createKafka } from '../../sources/kafka/client.ts'
 import type { Command } from '../context.ts'
+import { supervise } from '../supervise.ts'
 import { pickTopologies } from '../topologies.ts'
 
 /** SIGTERM/SIGINT stop the engine within this, whatever it waits on (README, CLI). */
@@ -12,14 +15,24 @@ const STOP_BOUND_MS = 30_000
 export const run: Command = {
   name: 'run',
   summary: 'run topologies until SIGINT/SIGTERM (drains, flushes, commits, exits 0)',
-  usage: 'tributary run [topology...] [--until-idle MS]',
+  usage: 'tributary run [topology...] [--until-idle MS] [--processes N]',
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { 'until-idle': { type: 'string' } },
+      options: { 'until-idle': { type: 'string' }, processes: { type: 'string' } },
     })
     const topologies = await pickTopologies(positionals)
+    const processes = processCount(values.processes)
+    if (processes > 1) {
+      const untilIdle = values['until-idle']
+      return supervise({
+        processes,
+        args: [...positionals, ...(untilIdle === undefined ? [] : ['--until-idle', untilIdle])],
+        metricsPort: ctx.config.metrics.port,
+        logger: ctx.logger(),
+      })
+    }
     const engine = new Engine({ config: ctx.config, topologies })
     let stopping: Promise<void> | undefined
     const stop = (why: string) => {
@@ -88,4 +101,17 @@ export const run: Command = {
       return 1
     }
   },
+}
+
+/** `--processes`: how many engine processes (default 1: this one, no supervisor). */
+function processCount(value: string | undefined): number {
+  if (value === undefined) return 1
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(
+      '--processes',
+      `must be a whole number >= 1, not ${JSON.stringify(value)}`,
+      `give the number of engine processes, e.g. --processes ${availableParallelism()} (one per core)`,
+    )
+  return n
 }
