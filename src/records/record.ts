@@ -25,6 +25,13 @@ export interface KafkaHeader {
   readonly value: Buffer | null
 }
 
+/** Whether the record carries any header. */
+export function hasHeaders(r: KafkaRecord): boolean {
+  if (r.headerList !== undefined) return r.headerList.length > 0
+  for (const _ in r.headers) return true
+  return false
+}
+
 /** The record's headers as received, or made from its text headers when it was made by hand. */
 export function headerListOf(r: KafkaRecord): readonly KafkaHeader[] {
   return r.headerList ?? Object.entries(r.headers).map(([key, v]) => ({ key, value: Buffer.from(v) }))

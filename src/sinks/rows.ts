@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { tabSeparated } from '../clickhouse/insert-body.ts'
-import { type Envelope, headerListOf, type KafkaRecord } from '../records/record.ts'
+import { type Envelope, hasHeaders, headerListOf, type KafkaRecord } from '../records/record.ts'
 import type { Rejection } from '../records/rejection.ts'
 import type { RecordSchema } from '../schema/types.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
@@ -62,14 +62,9 @@ function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): 
 
 /** Key encoding, header keys and header values: the columns after the value's encoding. */
 function rawTail(r: KafkaRecord, keyEncoding: KeyEncoding): string {
-  if (r.headerList === undefined && isEmpty(r.headers)) return `\t${keyEncoding}\t[]\t[]`
+  if (!hasHeaders(r)) return `\t${keyEncoding}\t[]\t[]`
   const list = headerListOf(r)
   return `\t${keyEncoding}\t${tsvStringArray(list.map((h) => h.key))}\t${tsvBytesArray(list.map((h) => h.value))}`
-}
-
-function isEmpty(o: object): boolean {
-  for (const _ in o) return false
-  return true
 }
 
 type KeyEncoding = 'null' | 'utf8' | 'base64'

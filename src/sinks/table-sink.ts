@@ -4,6 +4,7 @@ import type { TopicPartition } from '../records/partition.ts'
 import type { KafkaRecord } from '../records/record.ts'
 import { type PartitionRange, PartitionTally } from './partition-tally.ts'
 import { Partitioned } from './partitioned.ts'
+import { RecordArena } from './record-arena.ts'
 import { insertFindingRefused, splitRows } from './refused-rows.ts'
 import { RowBuffer } from './row-buffer.ts'
 import type { Block, EpochBlocks, FlushResult, Sink } from './sink.ts'
@@ -63,8 +64,9 @@ export interface TableSinkOptions<T> {
    * Where rows the server refuses for their data go, durably, before the flush returns (e.g. to
    * quarantine), as part of the same epoch block: with it, a refused block is split to find them
    * and the other rows land; without it, a refusal fails the flush. The sink then keeps the input
-   * record (`source`) behind each row, and only that: the decoded value and its envelope die young
-   * instead of surviving, with the epoch's rows, into the old generation.
+   * record (`source`) behind each row, and only that, off the heap (RecordArena): the decoded
+   * value, its envelope and the record object die young instead of surviving, with the epoch's
+   * rows, into the old generation.
    */
   readonly onRefused?: (
     tp: TopicPartition,
@@ -78,7 +80,7 @@ interface Buffered {
   readonly tally: PartitionTally
   oldest: number
   /** The input records behind the rows, kept only when refused rows are routed (`onRefused`). */
-  readonly records: KafkaRecord[]
+  readonly records: RecordArena
 }
 
 /** Buffers one table's rows per input partition, already encoded; a flush is one insert per partition. */
@@ -88,7 +90,7 @@ export class TableSink<T> implements Sink<T> {
     rows: new RowBuffer(),
     tally: new PartitionTally(),
     oldest: Number.POSITIVE_INFINITY,
-    records: [],
+    records: new RecordArena(),
   }))
   private held = 0
   private readonly opts: TableSinkOptions<T>
@@ -112,7 +114,7 @@ export class TableSink<T> implements Sink<T> {
     const source = this.opts.source?.(item)
     if (source) {
       block.tally.add(source)
-      if (this.opts.onRefused) block.records.push(source)
+      if (this.opts.onRefused) block.records.add(source)
     }
     if (this.opts.eventTime) {
       const t = this.opts.eventTime(item)
@@ -186,11 +188,12 @@ export class TableSink<T> implements Sink<T> {
     await onRefused(
       b.tp,
       b.block,
-      refused.map((r) => ({ record: b.bucket.records[r.index]!, reason: r.reason })),
+      refused.map((r) => ({ record: b.bucket.records.get(r.index), reason: r.reason })),
     )
     const gone = new Set(refused.map((r) => r.index))
     b.bucket.tally.take()
-    for (const [i, record] of b.bucket.records.entries()) if (!gone.has(i)) b.bucket.tally.add(record)
+    for (let i = 0; i < b.bucket.records.length; i++)
+      if (!gone.has(i)) b.bucket.tally.add(b.bucket.records.get(i))
     return refused.length
   }
 
