@@ -81,26 +81,31 @@ export function fastRecordDecoder(original: RecordDecoder): RecordDecoder {
   }
 }
 
-/** Timestamp deltas are read as numbers up to this; beyond, the record goes to kafkajs's decoder. */
+/** Varints are read as numbers up to this; beyond, the record goes to kafkajs's decoder. */
 const MAX_DELTA = 2 ** 48
 
 function read(d: Decoder, context: BatchContext, baseOffset: number, baseTimestamp: number) {
   const attributes = (d.buffer[d.offset++]! << 24) >> 24
   const timestampDelta = readVarLong(d)
   if (timestampDelta === undefined) return undefined
-  const offsetDelta = readVarInt(d)
+  const offsetDelta = readVarLong(d)
+  if (offsetDelta === undefined) return undefined
   const key = readBytes(d)
+  if (key === undefined) return undefined
   const value = readBytes(d)
+  if (value === undefined) return undefined
+  const count = readVarLong(d)
+  if (count === undefined) return undefined
   // No prototype: a header named __proto__ is a header like any other.
   const headers: Record<string, Buffer | null | (Buffer | null)[]> = Object.create(null)
-  const count = readVarInt(d)
   for (let i = 0; i < count; i++) {
-    const length = readVarInt(d)
+    const length = readVarLong(d)
     // A null header key breaks the protocol; kafkajs's decoder says what it makes of it.
-    if (length < 0) return undefined
+    if (length === undefined || length < 0) return undefined
     const name = d.buffer.toString('utf8', d.offset, d.offset + length)
     d.offset += length
     const v = readBytes(d)
+    if (v === undefined) return undefined
     const seen = headers[name]
     headers[name] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v]
   }
@@ -120,21 +125,10 @@ function read(d: Decoder, context: BatchContext, baseOffset: number, baseTimesta
   }
 }
 
-/** A zigzag varint of at most 32 bits, as kafkajs reads it. */
-function readVarInt(d: Decoder): number {
-  const buf = d.buffer
-  let result = 0
-  let shift = 0
-  let byte: number
-  do {
-    byte = buf[d.offset++]!
-    result += (byte & 0x7f) << shift
-    shift += 7
-  } while (byte >= 0x80)
-  return (result >>> 1) ^ -(result & 1)
-}
-
-/** A zigzag varlong as a number, or undefined if it may not be exact (|value| beyond MAX_DELTA). */
+/**
+ * A zigzag varint (Kafka's varint and varlong alike) as a number, or undefined if it may not be
+ * exact (|value| beyond MAX_DELTA): the record then goes to kafkajs's decoder.
+ */
 function readVarLong(d: Decoder): number | undefined {
   const buf = d.buffer
   let result = 0
@@ -149,8 +143,9 @@ function readVarLong(d: Decoder): number | undefined {
   return result % 2 === 0 ? result / 2 : -(result + 1) / 2
 }
 
-function readBytes(d: Decoder): Buffer | null {
-  const length = readVarInt(d)
+function readBytes(d: Decoder): Buffer | null | undefined {
+  const length = readVarLong(d)
+  if (length === undefined) return undefined
   if (length === -1) return null
   const bytes = d.buffer.subarray(d.offset, d.offset + length)
   d.offset += length

@@ -88,3 +88,12 @@ test('a batch whose offsets could pass 2^53 is read by kafkajs, exactly', () => 
   assert.notEqual(Object.getPrototypeOf(fast.headers), null, 'handed to kafkajs')
   assert.deepEqual(fast, kafkajs)
 })
+
+test('a record whose delta could pass what a number holds exactly is read by kafkajs', () => {
+  const { kafkajs, fast } = readBoth(
+    { offsetDelta: 1, timestampDelta: 2 ** 50, key: null, value: Buffer.from('v') },
+    context(),
+  )
+  assert.notEqual(Object.getPrototypeOf(fast.headers), null, 'handed to kafkajs')
+  assert.deepEqual(fast, kafkajs)
+})
