@@ -30,7 +30,6 @@ export interface BatchContext {
   readonly firstOffset: string
   readonly firstTimestamp: string
   readonly maxTimestamp: string
-  readonly lastOffsetDelta: number
   readonly timestampType: number
   readonly magicByte: number
   readonly isControlBatch?: boolean
@@ -67,9 +66,7 @@ export function fastRecordDecoder(original: RecordDecoder): RecordDecoder {
       batch = context
       baseOffset = Number(context.firstOffset)
       baseTimestamp = Number(context.firstTimestamp)
-      exact =
-        Number.isSafeInteger(baseOffset + context.lastOffsetDelta) &&
-        Number.isSafeInteger(Math.abs(baseTimestamp) + MAX_DELTA)
+      exact = withinDelta(baseOffset) && withinDelta(baseTimestamp)
     }
     const start = decoder.offset
     if (exact) {
@@ -83,6 +80,11 @@ export function fastRecordDecoder(original: RecordDecoder): RecordDecoder {
 
 /** Varints are read as numbers up to this; beyond, the record goes to kafkajs's decoder. */
 const MAX_DELTA = 2 ** 48
+
+/** Whether a base plus any delta a record can carry stays exact as a number. */
+function withinDelta(base: number): boolean {
+  return Number.isSafeInteger(Math.abs(base) + MAX_DELTA)
+}
 
 function read(d: Decoder, context: BatchContext, baseOffset: number, baseTimestamp: number) {
   const attributes = (d.buffer[d.offset++]! << 24) >> 24

@@ -28,7 +28,6 @@ function context(over: Partial<BatchContext> = {}): BatchContext {
     firstOffset: '4294967290',
     firstTimestamp: '1767261600123',
     maxTimestamp: '1767261609999',
-    lastOffsetDelta: 100,
     timestampType: 0,
     magicByte: 2,
     isControlBatch: false,
