@@ -70,22 +70,26 @@ export interface RuleFailure {
   readonly message: string
 }
 
+const NO_FAILURES: readonly RuleFailure[] = Object.freeze([])
+
 /** Compiles rules once; the result runs every rule and returns every failure. */
-export function compileRules<T>(rules: Rules<T> | undefined): (record: T) => RuleFailure[] {
+export function compileRules<T>(rules: Rules<T> | undefined): (record: T) => readonly RuleFailure[] {
   const fieldRules = Object.entries(rules?.fields ?? {}) as [keyof T & string, readonly Rule<unknown, T>[]][]
   const checks = rules?.checks ?? []
   return (record) => {
-    const failures: RuleFailure[] = []
+    // Most records pass: the list is made only for the first failure.
+    let failures: RuleFailure[] | undefined
     for (const [field, list] of fieldRules) {
       for (const rule of list) {
         const msg = rule.check(record[field], record)
-        if (msg !== null) failures.push({ field, rule: `${field}.${rule.name}`, message: `${field}: ${msg}` })
+        if (msg !== null)
+          (failures ??= []).push({ field, rule: `${field}.${rule.name}`, message: `${field}: ${msg}` })
       }
     }
     for (const rule of checks) {
       const msg = rule.check(record, record)
-      if (msg !== null) failures.push({ field: '$', rule: rule.name, message: msg })
+      if (msg !== null) (failures ??= []).push({ field: '$', rule: rule.name, message: msg })
     }
-    return failures
+    return failures ?? NO_FAILURES
   }
 }
