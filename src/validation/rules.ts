@@ -82,13 +82,18 @@ export function compileRules<T>(rules: Rules<T> | undefined): (record: T) => rea
     for (const [field, list] of fieldRules) {
       for (const rule of list) {
         const msg = rule.check(record[field], record)
-        if (msg !== null)
-          (failures ??= []).push({ field, rule: `${field}.${rule.name}`, message: `${field}: ${msg}` })
+        if (msg !== null) {
+          failures ??= []
+          failures.push({ field, rule: `${field}.${rule.name}`, message: `${field}: ${msg}` })
+        }
       }
     }
     for (const rule of checks) {
       const msg = rule.check(record, record)
-      if (msg !== null) (failures ??= []).push({ field: '$', rule: rule.name, message: msg })
+      if (msg !== null) {
+        failures ??= []
+        failures.push({ field: '$', rule: rule.name, message: msg })
+      }
     }
     return failures ?? NO_FAILURES
   }
