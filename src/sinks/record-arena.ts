@@ -20,8 +20,9 @@ export class RecordArena {
   #topic = ''
   #partition = 0
   #count = 0
-  #index = new Float64Array(FIRST_RECORDS * FIELDS)
-  #bytes = Buffer.allocUnsafe(FIRST_BYTES)
+  // Allocated on the first record: most sinks' buckets never keep one (only silver routes refusals).
+  #index = new Float64Array(0)
+  #bytes = Buffer.alloc(0)
   #at = 0
   /** Records kept whole, by position. */
   readonly #whole = new Map<number, KafkaRecord>()
@@ -42,7 +43,7 @@ export class RecordArena {
       return
     }
     if ((i + 1) * FIELDS > this.#index.length) {
-      const grown = new Float64Array(this.#index.length * 2)
+      const grown = new Float64Array(Math.max(this.#index.length * 2, FIRST_RECORDS * FIELDS))
       grown.set(this.#index)
       this.#index = grown
     }
@@ -76,7 +77,7 @@ export class RecordArena {
   #put(b: Buffer | null): void {
     const need = 4 + (b?.length ?? 0)
     if (this.#at + need > this.#bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#at + need))
+      const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.#at + need, FIRST_BYTES))
       this.#bytes.copy(grown, 0, 0, this.#at)
       this.#bytes = grown
     }
