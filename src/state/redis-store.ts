@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { endpointsFromEnv } from '../config/endpoints.ts'
 import { TributaryError } from '../errors/tributary-error.ts'
 import { checkpointBytes } from './checkpoint-bytes.ts'
+import type { DedupAdds } from './dedup-adds.ts'
 import { stateError } from './redis-error.ts'
 import { stateKeys } from './redis-keys.ts'
 import {
@@ -291,10 +292,7 @@ const PACKED_HEADER = '\u0000d1 '
 const MAX_MEMBER_BYTES = 1024 * 1024
 
 /** A commit's dedup keys as `[score, member]` pairs for ZADD, in order. */
-export function packDedup(
-  entries: readonly [key: string, expiresAt: number][],
-  offset: string,
-): [score: string, member: string][] {
+export function packDedup(adds: DedupAdds, offset: string): [score: string, member: string][] {
   const members: [string, string][] = []
   let body = ''
   let latest = Number.NEGATIVE_INFINITY
@@ -303,7 +301,10 @@ export function packDedup(
     body = ''
     latest = Number.NEGATIVE_INFINITY
   }
-  for (const [key, expiresAt] of entries) {
+  const { keys, expiries } = adds
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const expiresAt = expiries[i]!
     const entry = `${escapeKey(key)}\t${expiresAt}\n`
     // A UTF-16 unit is at most 3 UTF-8 bytes: a bound without measuring every key.
     if (body.length > 0 && (body.length + entry.length) * 3 > MAX_MEMBER_BYTES) close()

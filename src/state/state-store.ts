@@ -3,6 +3,7 @@
  * input offset it reflects, atomically, so a restart resumes from a state that matches its offset:
  * records after the offset are re-read, and nothing before it is applied twice.
  */
+import { DedupAdds } from './dedup-adds.ts'
 
 export interface PartitionRef {
   topology: string
@@ -36,7 +37,7 @@ export interface PartitionState {
  * kv deletes (a key both put and deleted ends deleted), then meta fields, then the offset.
  */
 export interface PartitionChanges {
-  dedupAdd: [key: string, expiresAt: number][]
+  dedupAdd: DedupAdds
   kvPut: [key: string, value: string][]
   kvDelete: string[]
   meta: Record<string, string>
@@ -72,7 +73,7 @@ export interface StateStore {
 }
 
 export function emptyChanges(): PartitionChanges {
-  return { dedupAdd: [], kvPut: [], kvDelete: [], meta: {} }
+  return { dedupAdd: new DedupAdds(), kvPut: [], kvDelete: [], meta: {} }
 }
 
 /**

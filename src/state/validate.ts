@@ -32,9 +32,10 @@ export function checkCommit(c: PartitionCommit): void {
       `offset ${JSON.stringify(c.offset)} of ${describeRef(c.ref)} must be a non-negative integer`,
     )
   }
-  for (const [key, expiresAt] of c.changes.dedupAdd) {
-    if (!Number.isFinite(expiresAt)) {
-      throw invalid(`dedup key ${JSON.stringify(key)} of ${describeRef(c.ref)} has expiry ${expiresAt}`)
+  const { keys, expiries } = c.changes.dedupAdd
+  for (let i = 0; i < expiries.length; i++) {
+    if (!Number.isFinite(expiries[i])) {
+      throw invalid(`dedup key ${JSON.stringify(keys[i])} of ${describeRef(c.ref)} has expiry ${expiries[i]}`)
     }
   }
 }

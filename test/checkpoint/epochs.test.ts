@@ -15,6 +15,7 @@ import { MemorySource } from '../../src/sources/memory-source.ts'
 import { MemoryStateStore } from '../../src/state/memory-store.ts'
 import { PartitionStates } from '../../src/state/partition-states.ts'
 import type { PartitionCommit } from '../../src/state/state-store.ts'
+import { emptyChanges } from '../../src/state/state-store.ts'
 
 const TOPIC = 'orders'
 const policy = {
@@ -101,7 +102,7 @@ function member(shared: { store: MemoryStateStore; source: MemorySource; steps: 
       const push = (part: number[]) => {
         for (const o of part) {
           rows.add(`${partition}:${o}`)
-          states.changesFor(TOPIC, partition).dedupAdd.push([`k${o}`, Number.MAX_SAFE_INTEGER])
+          states.changesFor(TOPIC, partition).dedupAdd.add(`k${o}`, Number.MAX_SAFE_INTEGER)
         }
         if (part.length > 0)
           progress.processed(
@@ -359,9 +360,7 @@ describe('an intent that cannot be re-formed', () => {
         {
           ref: { topology: 't', topic: TOPIC, partition: 0 },
           changes: {
-            dedupAdd: [],
-            kvPut: [],
-            kvDelete: [],
+            ...emptyChanges(),
             meta: { intent: JSON.stringify({ n: 1, from: '5', to: '4', ingestTime: 1 }) },
           },
           offset: '5',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { DedupAdds } from '../../src/state/dedup-adds.ts'
 import type {
   PartitionChanges,
   PartitionRef,
@@ -25,8 +26,10 @@ export function snapshot(s: PartitionState): Snapshot {
   }
 }
 
-function changes(c: Partial<PartitionChanges>): PartitionChanges {
-  return { ...emptyChanges(), ...c }
+function changes(
+  c: Partial<Omit<PartitionChanges, 'dedupAdd'>> & { dedupAdd?: [string, number][] },
+): PartitionChanges {
+  return { ...emptyChanges(), ...c, dedupAdd: DedupAdds.of(c.dedupAdd ?? []) }
 }
 
 /**

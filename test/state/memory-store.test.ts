@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { checkpointBytes } from '../../src/state/checkpoint-bytes.ts'
+import { DedupAdds } from '../../src/state/dedup-adds.ts'
 import { MemoryStateStore } from '../../src/state/memory-store.ts'
 import { emptyChanges } from '../../src/state/state-store.ts'
 import { contractScenario, fencingScenario } from './contract.ts'
@@ -28,7 +29,7 @@ test('a batch with one invalid commit applies none of it', async () => {
   const bad = {
     ref: { ...ref, partition: 1 },
     offset: '6',
-    changes: { ...emptyChanges(), dedupAdd: [['k', Number.NaN]] },
+    changes: { ...emptyChanges(), dedupAdd: DedupAdds.of([['k', Number.NaN]]) },
   }
   await assert.rejects(store.commit([good, bad as typeof good], 0), {
     code: 'STATE_INVALID',
@@ -61,7 +62,12 @@ test('bytes counts the checkpoint payload in UTF-8', () => {
     {
       ref,
       offset: '12',
-      changes: { dedupAdd: [['é', 100]], kvPut: [['k', 'vv']], kvDelete: ['gone'], meta: { m: 'x' } },
+      changes: {
+        dedupAdd: DedupAdds.of([['é', 100]]),
+        kvPut: [['k', 'vv']],
+        kvDelete: ['gone'],
+        meta: { m: 'x' },
+      },
     },
   ])
   assert.equal(bytes, 2 + 3 + 1 + 2 + 4 + 1 + 1 + 2)

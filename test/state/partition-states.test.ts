@@ -8,11 +8,11 @@ const fresh = () => ({ offset: null, dedup: new Map(), kv: new Map(), meta: {} }
 test('changes made after a take go to the next take, not into the one handed over', () => {
   const states = new PartitionStates()
   states.set('t', 0, fresh())
-  states.changesFor('t', 0).dedupAdd.push(['a', 1])
+  states.changesFor('t', 0).dedupAdd.add('a', 1)
   const first = states.take('t', 0)
-  states.changesFor('t', 0).dedupAdd.push(['b', 2])
-  assert.deepEqual(first.dedupAdd, [['a', 1]])
-  assert.deepEqual(states.take('t', 0).dedupAdd, [['b', 2]])
+  states.changesFor('t', 0).dedupAdd.add('b', 2)
+  assert.deepEqual([...first.dedupAdd], [['a', 1]])
+  assert.deepEqual([...states.take('t', 0).dedupAdd], [['b', 2]])
 })
 
 test('lookups answer for the partition asked, whatever was asked before', () => {
@@ -36,7 +36,7 @@ test('a partition given up in a rebalance is forgotten, cached or not', () => {
   states.set('t', 0, fresh())
   states.set('t', 1, fresh())
   states.get('t', 0)
-  states.changesFor('t', 0).dedupAdd.push(['a', 1])
+  states.changesFor('t', 0).dedupAdd.add('a', 1)
   states.retainOnly(new Set([partitionKey('t', 1)]))
   assert.equal(states.has('t', 0), false)
   assert.throws(() => states.get('t', 0), /not loaded/)

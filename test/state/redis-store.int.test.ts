@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { after, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { endpointsFromEnv } from '../../src/config/endpoints.ts'
+import { DedupAdds } from '../../src/state/dedup-adds.ts'
 import { MemoryStateStore } from '../../src/state/memory-store.ts'
 import { stateKeys } from '../../src/state/redis-keys.ts'
 import { checkpointCommands, createRedisStore } from '../../src/state/redis-store.ts'
@@ -28,8 +29,10 @@ function ref(topic: string, partition = 0): PartitionRef {
   return { topology, topic, partition }
 }
 
-function changes(c: Partial<PartitionChanges>): PartitionChanges {
-  return { ...emptyChanges(), ...c }
+function changes(
+  c: Partial<Omit<PartitionChanges, 'dedupAdd'>> & { dedupAdd?: [string, number][] },
+): PartitionChanges {
+  return { ...emptyChanges(), ...c, dedupAdd: DedupAdds.of(c.dedupAdd ?? []) }
 }
 
 test('all four parts round-trip, under hash-tagged keys of the documented types', async () => {

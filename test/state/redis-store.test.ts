@@ -1,7 +1,10 @@
 // The packed dedup format alone (no Redis): what a checkpoint writes and a load reads back.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { DedupAdds } from '../../src/state/dedup-adds.ts'
 import { packDedup, unpackDedup } from '../../src/state/redis-store.ts'
+
+const pack = (keys: [string, number][], offset: string) => packDedup(DedupAdds.of(keys), offset)
 
 /** The reply a `ZRANGEBYSCORE ... WITHSCORES` of these members gives: member, score, ... */
 function reply(members: [score: string, member: string][]): string[] {
@@ -19,7 +22,7 @@ test('a commit is one member, scored by its latest expiry, and any string key ro
     ['', 1100],
     ['émoji 🦆', 1300],
   ]
-  const members = packDedup(keys, '42')
+  const members = pack(keys, '42')
   assert.equal(members.length, 1)
   assert.equal(members[0]![0], '3000')
   assert.deepEqual(unpackDedup(reply(members)), new Map(keys))
@@ -27,13 +30,13 @@ test('a commit is one member, scored by its latest expiry, and any string key ro
 
 test('the same commit packs to byte-identical members, so re-applying it re-sets them', () => {
   const keys: [string, number][] = Array.from({ length: 1000 }, (_, i) => [`k${i}`, 1000 + i])
-  assert.deepEqual(packDedup(keys, '7'), packDedup(structuredClone(keys), '7'))
+  assert.deepEqual(pack(keys, '7'), pack(structuredClone(keys), '7'))
 })
 
 test('a large commit splits into members of at most 1 MiB of UTF-8, losing nothing', () => {
   // 3-byte characters: the bound must hold in bytes, not in string length.
   const keys: [string, number][] = Array.from({ length: 40_000 }, (_, i) => [`€€€€€€€€-${i}`, 10_000 + i])
-  const members = packDedup(keys, '9')
+  const members = pack(keys, '9')
   assert.ok(members.length > 1, `${members.length} members`)
   for (const [, member] of members) assert.ok(Buffer.byteLength(member) <= 1024 * 1024 + 64)
   assert.deepEqual(
@@ -46,10 +49,10 @@ test('a large commit splits into members of at most 1 MiB of UTF-8, losing nothi
 test('a key in several commits takes the expiry of the latest commit, offsets compared as numbers', () => {
   const members = [
     // Newest first, and '10' < '9' as text: the order must come from the offsets.
-    ...packDedup([['k', 1000]], '10'),
-    ...packDedup([['k', 5000]], '9'),
-    ...packDedup([['big', 1]], '9007199254740993'),
-    ...packDedup([['big', 2]], '9007199254740992'),
+    ...pack([['k', 1000]], '10'),
+    ...pack([['k', 5000]], '9'),
+    ...pack([['big', 1]], '9007199254740993'),
+    ...pack([['big', 2]], '9007199254740992'),
   ]
   assert.deepEqual(
     unpackDedup(reply(members)),
@@ -61,7 +64,7 @@ test('a key in several commits takes the expiry of the latest commit, offsets co
 })
 
 test('members without the header are keys stored one per member, older than any packed commit', () => {
-  const keys = unpackDedup(['old-only', '700', 'both', '900', ...reply(packDedup([['both', 800]], '1'))])
+  const keys = unpackDedup(['old-only', '700', 'both', '900', ...reply(pack([['both', 800]], '1'))])
   assert.deepEqual(
     keys,
     new Map([
