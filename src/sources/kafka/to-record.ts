@@ -39,14 +39,9 @@ export function toRecord(topic: string, partition: number, m: KafkaMessage): Kaf
     }
     headers = text
   }
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    timestamp: Number(m.timestamp),
-    key: m.key,
-    value: m.value,
-    headers,
-    ...(headerList ? { headerList } : {}),
-  }
+  // Number(): kafkajs's decoder gives text, record-decoder.ts a number.
+  const timestamp = Number(m.timestamp)
+  return headerList
+    ? { topic, partition, offset: m.offset, timestamp, key: m.key, value: m.value, headers, headerList }
+    : { topic, partition, offset: m.offset, timestamp, key: m.key, value: m.value, headers }
 }
