@@ -6,9 +6,8 @@ import { createRequire } from 'node:module'
  * delta as a Long and prints the sum back to text, and it builds the headers object anew for each
  * header. That was the largest part of kafkajs in the bench profile (~0.7 µs of the engine's
  * ~9 µs per event). This decoder gives the same record from plain numbers: the batch's bases are
- * parsed once per batch, and every offset and timestamp below 2^53 is exact as a number. Its
- * timestamp stays a number (toRecord's type; kafkajs itself never reads it) and a record without
- * headers shares one empty headers object. A batch
+ * parsed once per batch, and every offset and timestamp below 2^53 is exact as a number. A record
+ * is a FetchedMessage: a few numbers until it is processed. A batch
  * whose numbers could pass 2^53 (never seen: offsets and epoch milliseconds are far below) is left
  * to kafkajs's own decoder.
  *
@@ -109,10 +108,14 @@ function read(
   if (timestampDelta === undefined) return undefined
   const offsetDelta = readVarLong(d)
   if (offsetDelta === undefined) return undefined
-  const key = readBytes(d)
-  if (key === undefined) return undefined
-  const value = readBytes(d)
-  if (value === undefined) return undefined
+  const keyLength = readLength(d)
+  if (keyLength === undefined) return undefined
+  const keyAt = d.offset
+  d.offset += Math.max(keyLength, 0)
+  const valueLength = readLength(d)
+  if (valueLength === undefined) return undefined
+  const valueAt = d.offset
+  d.offset += Math.max(valueLength, 0)
   const count = readVarLong(d)
   if (count === undefined) return undefined
   // No prototype: a header named __proto__ is a header like any other. Most records have none: they
@@ -130,17 +133,76 @@ function read(
     const seen = headers[name]
     headers[name] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v]
   }
-  return {
-    magicByte: context.magicByte,
+  return new FetchedMessage(
+    context,
     attributes,
-    // A number, where kafkajs gives text: nothing in kafkajs reads it, and toRecord wants a number.
-    timestamp: logAppendTime ?? baseTimestamp + timestampDelta,
-    offset: String(baseOffset + offsetDelta),
-    key,
-    value,
+    logAppendTime ?? baseTimestamp + timestampDelta,
+    String(baseOffset + offsetDelta),
     headers,
-    isControlRecord: context.isControlBatch ?? false,
-    batchContext: context,
+    d.buffer,
+    d.buffer.byteOffset + keyAt,
+    keyLength,
+    d.buffer.byteOffset + valueAt,
+    valueLength,
+  )
+}
+
+/**
+ * A record as kafkajs hands it over, its key and value made views of the fetched bytes only when
+ * read (by toRecord, as the record is processed). A whole fetch is decoded at once and held until
+ * its last record is processed, so views made at decode time (two Buffers, ~200 bytes of heap per
+ * record) outlived young-generation collections and were copied, then promoted, for nothing. It
+ * holds the fetch's memory itself, not the Buffer kafkajs makes for each record.
+ * The timestamp is a number, where kafkajs gives text: nothing in kafkajs reads it, and toRecord
+ * wants a number.
+ */
+class FetchedMessage {
+  readonly magicByte: number
+  readonly isControlRecord: boolean
+  readonly attributes: number
+  readonly timestamp: number
+  readonly offset: string
+  readonly headers: Record<string, Buffer | null | (Buffer | null)[]>
+  readonly batchContext: BatchContext
+  readonly #memory: ArrayBufferLike
+  /** Where the key and value start in the fetch's memory, from its first byte. */
+  readonly #keyAt: number
+  readonly #keyLength: number
+  readonly #valueAt: number
+  readonly #valueLength: number
+
+  constructor(
+    context: BatchContext,
+    attributes: number,
+    timestamp: number,
+    offset: string,
+    headers: Record<string, Buffer | null | (Buffer | null)[]>,
+    record: Buffer,
+    keyAt: number,
+    keyLength: number,
+    valueAt: number,
+    valueLength: number,
+  ) {
+    this.magicByte = context.magicByte
+    this.isControlRecord = context.isControlBatch ?? false
+    this.attributes = attributes
+    this.timestamp = timestamp
+    this.offset = offset
+    this.headers = headers
+    this.batchContext = context
+    this.#memory = record.buffer
+    this.#keyAt = keyAt
+    this.#keyLength = keyLength
+    this.#valueAt = valueAt
+    this.#valueLength = valueLength
+  }
+
+  get key(): Buffer | null {
+    return this.#keyLength < 0 ? null : Buffer.from(this.#memory, this.#keyAt, this.#keyLength)
+  }
+
+  get value(): Buffer | null {
+    return this.#valueLength < 0 ? null : Buffer.from(this.#memory, this.#valueAt, this.#valueLength)
   }
 }
 
@@ -162,8 +224,14 @@ function readVarLong(d: Decoder): number | undefined {
   return result % 2 === 0 ? result / 2 : -(result + 1) / 2
 }
 
-function readBytes(d: Decoder): Buffer | null | undefined {
+/** A length-prefixed field's length: -1 for null, undefined where kafkajs's decoder should decide. */
+function readLength(d: Decoder): number | undefined {
   const length = readVarLong(d)
+  return length === undefined || length < -1 ? undefined : length
+}
+
+function readBytes(d: Decoder): Buffer | null | undefined {
+  const length = readLength(d)
   if (length === undefined) return undefined
   if (length === -1) return null
   const bytes = d.buffer.subarray(d.offset, d.offset + length)

@@ -45,6 +45,22 @@ function readBoth(record: Parameters<typeof encodeRecord>[0], ctx: BatchContext)
   return { kafkajs: kafkajsDecoder(one(), ctx) as KafkaMessage, fast: fast(one(), ctx) as KafkaMessage }
 }
 
+/** A message's fields as a plain object (the fast decoder's key and value are getters). */
+const FIELDS = [
+  'magicByte',
+  'attributes',
+  'timestamp',
+  'offset',
+  'key',
+  'value',
+  'isControlRecord',
+  'batchContext',
+]
+function fields(m: KafkaMessage) {
+  const x = m as unknown as Record<string, unknown>
+  return { ...Object.fromEntries(FIELDS.map((f) => [f, x[f]])), headers: { ...m.headers } }
+}
+
 const RECORDS: Parameters<typeof encodeRecord>[0][] = [
   { offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from('{}') },
   { offsetDelta: 7, timestampDelta: -250, key: Buffer.from('k'), value: null },
@@ -75,10 +91,7 @@ test('records read the same as kafkajs reads them: offsets, timestamps, keys, va
       assert.deepEqual(toRecord('t', 0, fast), toRecord('t', 0, kafkajs))
       // The timestamp is the same instant, as a number where kafkajs gives text.
       assert.equal(typeof fast.timestamp, 'number')
-      assert.deepEqual(
-        { ...fast, headers: { ...fast.headers }, timestamp: String(fast.timestamp) },
-        { ...kafkajs, headers: { ...kafkajs.headers } },
-      )
+      assert.deepEqual({ ...fields(fast), timestamp: String(fast.timestamp) }, fields(kafkajs))
     }
 })
 
