@@ -1,3 +1,5 @@
+import { decimalLength, utf8Length } from './checkpoint-bytes.ts'
+
 /**
  * The dedup keys one partition's next checkpoint adds, with their expiries, in the order they were
  * admitted. Two flat arrays, not a `[key, expiry]` pair per key: a pair was an array, its backing
@@ -8,6 +10,12 @@
 export class DedupAdds implements Iterable<[key: string, expiresAt: number]> {
   readonly keys: string[] = []
   readonly expiries: number[] = []
+  /**
+   * The keys' UTF-8 bytes and the expiries' decimal digits (checkpointBytes), counted as each key is
+   * added, while it is still in the CPU's cache: counted at the checkpoint, every key was a cache
+   * miss (~160 ms per million events in the engine's profile, against ~20 in a loop over fresh keys).
+   */
+  bytes = 0
 
   /** `entries` in order: for tests and stores that take the changes as pairs. */
   static of(entries: Iterable<readonly [key: string, expiresAt: number]>): DedupAdds {
@@ -19,6 +27,7 @@ export class DedupAdds implements Iterable<[key: string, expiresAt: number]> {
   add(key: string, expiresAt: number): void {
     this.keys.push(key)
     this.expiries.push(expiresAt)
+    this.bytes += utf8Length(key) + decimalLength(expiresAt)
   }
 
   get size(): number {

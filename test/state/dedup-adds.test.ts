@@ -20,3 +20,16 @@ test('keys and expiries stay paired, in the order added', () => {
   )
   assert.deepEqual([...DedupAdds.of(adds)], [...adds])
 })
+
+test('bytes counts the keys in UTF-8 and the expiries as decimal text, as they are added', () => {
+  const entries: [string, number][] = [
+    ['evt-1', 1_764_000_000_000],
+    ['é🦆', 5],
+    ['', -12],
+  ]
+  const adds = DedupAdds.of(entries)
+  assert.equal(
+    adds.bytes,
+    entries.reduce((n, [key, expiresAt]) => n + Buffer.byteLength(key) + String(expiresAt).length, 0),
+  )
+})
