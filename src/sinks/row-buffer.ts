@@ -81,9 +81,13 @@ export class RowBuffer {
   private encodePending(): void {
     const s = this.pending
     if (s.length === 0) return
-    // One UTF-16 unit is at most 3 UTF-8 bytes.
-    this.room(s.length * 3)
-    this.at += this.current.write(s, this.at, 'utf8')
+    // As many UTF-8 bytes as UTF-16 units: every character is ASCII, and Latin-1 writes the same
+    // bytes as UTF-8, ~4x faster (a copy, not an encoding). Counting first (one fast native pass)
+    // costs less than it saves: the full bench's rows are ASCII but for rare payloads, and text
+    // encoding was ~9% of the engine's CPU profile.
+    const bytes = Buffer.byteLength(s, 'utf8')
+    this.room(bytes)
+    this.at += this.current.write(s, this.at, bytes === s.length ? 'latin1' : 'utf8')
     this.pending = ''
   }
 

@@ -51,3 +51,14 @@ test('rows written in pieces keep text and bytes in order, escaped where a byte 
   assert.equal(buffer.rows, 3_000)
   assert.equal(text(buffer.take()), expected.join(''))
 })
+
+test('text is UTF-8 whether it is ASCII, Latin-1 or wider, alone or mixed in one encoding', () => {
+  // Latin-1 text is one byte per character in memory but two in UTF-8: it must not be copied as is.
+  const samples = ['plain ascii', 'café ÿ \u0080', 'é€😀', 'lone \ud800 surrogate', '\u0000\u007f']
+  for (const group of [...samples.map((s) => [s]), samples]) {
+    const buffer = new RowBuffer()
+    for (const s of group) buffer.add(s)
+    const bytes = Buffer.concat(buffer.take())
+    assert.deepEqual(bytes, Buffer.from(group.map((s) => `${s}\n`).join(''), 'utf8'), JSON.stringify(group))
+  }
+})
