@@ -35,16 +35,22 @@ const RAW_RECORD_COLUMNS = [
  * limited to [a-zA-Z0-9._-], so they need no escaping.
  */
 function tsvLineage(r: KafkaRecord, ingestTime: number): string {
+  // A record's bronze and silver rows are written one after the other: the second reuses the text.
+  if (r === lastRecord && ingestTime === lastIngestTime) return lastLineage
   // A block's rows share their ingest time: its digits are made once, not per row and table.
   if (ingestTime !== lastIngestTime) {
     lastIngestTime = ingestTime
     lastIngestText = String(ingestTime)
   }
-  return `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${lastIngestText}`
+  lastRecord = r
+  lastLineage = `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${lastIngestText}`
+  return lastLineage
 }
 
 let lastIngestTime = Number.NaN
 let lastIngestText = ''
+let lastRecord: KafkaRecord | undefined
+let lastLineage = ''
 
 /** Lineage, key and headers, up to and including the tab before the value. */
 function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): string {
