@@ -189,7 +189,7 @@ export class RedisStateStore implements StateStore {
     const pipeline = this.client.pipeline()
     for (const c of batch) {
       const k = stateKeys(c.ref)
-      const args: string[] = [c.owner === undefined ? '' : String(c.owner)]
+      const args: (string | Buffer)[] = [c.owner === undefined ? '' : String(c.owner)]
       for (const [name, key, ...rest] of checkpointCommands(c, now, this.#chunk)) {
         const at = SCRIPT_KEYS.findIndex((part) => k[part] === key)
         args.push(name!, String(at + 1), String(rest.length), ...rest)
@@ -250,11 +250,15 @@ export function checkpointCommands(
   c: PartitionCommit,
   now: number,
   chunk: number = DEFAULT_CHUNK,
-): string[][] {
+): (string | Buffer)[][] {
   const k = stateKeys(c.ref)
-  const commands: string[][] = []
+  const commands: (string | Buffer)[][] = []
   for (const part of chunks(packDedup(c.changes.dedupAdd, c.offset), chunk)) {
-    commands.push(['zadd', k.dedup, ...part.flat()])
+    const zadd: (string | Buffer)[] = ['zadd', k.dedup]
+    // Members go as bytes: as text, ioredis measured each one's UTF-8 length (flattening a string
+    // built of a piece per key) and then encoded it again inside the command's text.
+    for (const [score, member] of part) zadd.push(score, Buffer.from(member, 'utf8'))
+    commands.push(zadd)
   }
   // Members whose keys have all expired are dropped at every checkpoint, so the set stays bounded by
   // the live keys.
