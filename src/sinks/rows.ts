@@ -5,7 +5,7 @@ import type { Rejection } from '../records/rejection.ts'
 import type { RecordSchema } from '../schema/types.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
 import { TSV_NULL, tsvBytesArray, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
-import { tsvFieldsFor } from './clickhouse/tsv-values.ts'
+import { integerText, tsvFieldsFor } from './clickhouse/tsv-values.ts'
 import { rowFor, type TypeFeatures } from './clickhouse/types.ts'
 import type { RowBuffer } from './row-buffer.ts'
 import { jsonLines, type RowEncoder } from './table-sink.ts'
@@ -43,7 +43,7 @@ function tsvLineage(r: KafkaRecord, ingestTime: number): string {
     lastIngestText = String(ingestTime)
   }
   lastRecord = r
-  lastLineage = `${r.topic}\t${r.partition}\t${r.offset}\t${r.timestamp}\t${lastIngestText}`
+  lastLineage = `${r.topic}\t${r.partition}\t${r.offset}\t${integerText(r.timestamp)}\t${lastIngestText}`
   return lastLineage
 }
 
