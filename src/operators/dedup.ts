@@ -30,7 +30,6 @@ export function dedup<T>(opts: DedupOptions<T>): OperatorFunction<Envelope<T>, E
       stats.duplicates++
       return
     }
-    states.changesFor(topic, partition).dedupAdd.add(k, expiresAt)
     emit(env)
   })
 }

@@ -41,6 +41,8 @@ export function utf8Length(s: string): number {
 
 /** `String(n).length` without making the string, for the integers expiries are. */
 export function decimalLength(n: number): number {
+  // Today's epoch milliseconds, the usual expiry, without the loop.
+  if (n >= 1e12 && n < 1e13 && Number.isInteger(n)) return 13
   if (!Number.isSafeInteger(n)) return String(n).length
   let digits = n < 0 ? 2 : 1
   const abs = Math.abs(n)

@@ -12,8 +12,8 @@ export class DedupAdds implements Iterable<[key: string, expiresAt: number]> {
   readonly expiries: number[] = []
   /**
    * The keys' UTF-8 bytes and the expiries' decimal digits (checkpointBytes), counted as each key is
-   * added, while it is still in the CPU's cache: counted at the checkpoint, every key was a cache
-   * miss (~160 ms per million events in the engine's profile, against ~20 in a loop over fresh keys).
+   * added: counted at the checkpoint, every key was a cache miss (~160 ms per million events in the
+   * engine's profile, against ~20 in a loop over fresh keys).
    */
   bytes = 0
 
@@ -24,10 +24,11 @@ export class DedupAdds implements Iterable<[key: string, expiresAt: number]> {
     return adds
   }
 
-  add(key: string, expiresAt: number): void {
+  /** `keyBytes`: the key's UTF-8 length, when the caller has it already (PartitionStates.admit). */
+  add(key: string, expiresAt: number, keyBytes: number = utf8Length(key)): void {
     this.keys.push(key)
     this.expiries.push(expiresAt)
-    this.bytes += utf8Length(key) + decimalLength(expiresAt)
+    this.bytes += keyBytes + decimalLength(expiresAt)
   }
 
   get size(): number {

@@ -1,3 +1,5 @@
+import { utf8Length } from './checkpoint-bytes.ts'
+
 /**
  * The dedup keys an engine holds in memory, in a fixed budget: a 64-bit hash of each key, the
  * partition it belongs to and its expiry, in typed arrays (off the JS heap, so the garbage collector
@@ -29,6 +31,14 @@ export class DedupTable {
     const half = Math.floor(maxKeys / 2)
     this.#current = new Generation(half)
     this.#previous = new Generation(half)
+  }
+
+  /**
+   * The UTF-8 length of the key the last call hashed: the checkpoint counts its bytes
+   * (DedupAdds), and the hash loop has just seen whether it is ASCII (its length then).
+   */
+  get lastKeyBytes(): number {
+    return HASH.ascii ? lastKey.length : utf8Length(lastKey)
   }
 
   /** Keys held (live or expired, until their generation is dropped); never above `maxKeys`. */
@@ -181,17 +191,25 @@ export function hash64(key: string): [hi: number, lo: number] {
   return [HASH.hi, HASH.lo]
 }
 
-/** hash64's result without an array per call (the dedup operator hashes every record). */
-const HASH = { hi: 0, lo: 0 }
+/**
+ * hash64's result without an array per call (the dedup operator hashes every record), and whether
+ * the key is ASCII, seen on the way.
+ */
+const HASH = { hi: 0, lo: 0, ascii: true }
+let lastKey = ''
 
 function hashInto(key: string): void {
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
+  let units = 0
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i)
+    units |= c
     h1 = Math.imul(h1 ^ c, 2654435761)
     h2 = Math.imul(h2 ^ c, 1597334677)
   }
+  HASH.ascii = units < 0x80
+  lastKey = key
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
   HASH.hi = h1 >>> 0

@@ -59,10 +59,13 @@ export class PartitionStates {
 
   /**
    * The dedup decision for this partition: false for a key held and live at `now`; otherwise the
-   * key is held until `expiresAt` (the caller records it as a change for the checkpoint too).
+   * key is held until `expiresAt` and recorded as a change for the next checkpoint.
    */
   admit(topic: string, partition: number, key: string, now: number, expiresAt: number): boolean {
-    return this.dedupTable().admit(this.tagOf(topic, partition), key, now, expiresAt)
+    const table = this.dedupTable()
+    if (!table.admit(this.tagOf(topic, partition), key, now, expiresAt)) return false
+    this.changesFor(topic, partition).dedupAdd.add(key, expiresAt, table.lastKeyBytes)
+    return true
   }
 
   /**

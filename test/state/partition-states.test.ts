@@ -65,3 +65,20 @@ test('each partition loads its share of half the bound, so loads never push out 
   states.retainOnly(new Set([0, 1, 2, 3].map((p) => partitionKey('t', p))))
   assert.equal(states.dedupLoadLimit, 125)
 })
+
+test('an admitted key is a change for the next checkpoint, with its UTF-8 bytes; a duplicate is not', () => {
+  const states = new PartitionStates()
+  states.set('t', 0, fresh())
+  const keys = ['evt-1', 'é🦆', 'lone \ud800', 'evt-1']
+  const admitted = keys.map((k) => states.admit('t', 0, k, 0, 1_764_000_000_000))
+  assert.deepEqual(admitted, [true, true, true, false])
+  const adds = states.take('t', 0).dedupAdd
+  assert.deepEqual(
+    [...adds],
+    keys.slice(0, 3).map((k) => [k, 1_764_000_000_000]),
+  )
+  assert.equal(
+    adds.bytes,
+    keys.slice(0, 3).reduce((n, k) => n + Buffer.byteLength(k) + 13, 0),
+  )
+})
