@@ -42,8 +42,14 @@ function tsvLineage(r: KafkaRecord, ingestTime: number): string {
     lastIngestTime = ingestTime
     lastIngestText = String(ingestTime)
   }
+  // Records come a partition's batch at a time: the topic and partition text is the last one's.
+  if (r.partition !== lastPartition || r.topic !== lastTopic) {
+    lastTopic = r.topic
+    lastPartition = r.partition
+    lastPrefix = `${r.topic}\t${r.partition}\t`
+  }
   lastRecord = r
-  lastLineage = `${r.topic}\t${r.partition}\t${r.offset}\t${integerText(r.timestamp)}\t${lastIngestText}`
+  lastLineage = `${lastPrefix}${r.offset}\t${integerText(r.timestamp)}\t${lastIngestText}`
   return lastLineage
 }
 
@@ -51,6 +57,9 @@ let lastIngestTime = Number.NaN
 let lastIngestText = ''
 let lastRecord: KafkaRecord | undefined
 let lastLineage = ''
+let lastTopic = ''
+let lastPartition = -1
+let lastPrefix = ''
 
 /** Lineage, key and headers, up to and including the tab before the value. */
 function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): string {
@@ -68,12 +77,18 @@ function tsvHead(r: KafkaRecord, ingestTime: number, keyEncoding: KeyEncoding): 
 
 /** Key encoding, header keys and header values: the columns after the value's encoding. */
 function rawTail(r: KafkaRecord, keyEncoding: KeyEncoding): string {
-  if (!hasHeaders(r)) return `\t${keyEncoding}\t[]\t[]`
+  if (!hasHeaders(r)) return NO_HEADERS_TAIL[keyEncoding]
   const list = headerListOf(r)
   return `\t${keyEncoding}\t${tsvStringArray(list.map((h) => h.key))}\t${tsvBytesArray(list.map((h) => h.value))}`
 }
 
 type KeyEncoding = 'null' | 'utf8' | 'base64'
+
+const NO_HEADERS_TAIL: Readonly<Record<KeyEncoding, string>> = {
+  null: '\tnull\t[]\t[]',
+  utf8: '\tutf8\t[]\t[]',
+  base64: '\tbase64\t[]\t[]',
+}
 
 /**
  * Whether bytes are text, kept readable: valid UTF-8 not starting with NUL. A leading NUL is the
@@ -115,14 +130,25 @@ function writeRaw(out: RowBuffer, r: KafkaRecord, ingestTime: number, tail: stri
   out.endRow()
 }
 
-function schemaId(r: KafkaRecord): string {
+/** The schema id column, with its tab: a topic's records mostly share one id, whose text is kept. */
+function schemaIdTail(r: KafkaRecord): string {
   const v = r.value
-  return v !== null && v.length >= 5 && v[0] === 0 ? String(v.readInt32BE(1)) : TSV_NULL
+  if (v === null || v.length < 5 || v[0] !== 0) return NO_SCHEMA_ID_TAIL
+  const id = v.readInt32BE(1)
+  if (id !== lastSchemaId) {
+    lastSchemaId = id
+    lastSchemaIdTail = `\t${id}`
+  }
+  return lastSchemaIdTail
 }
+
+const NO_SCHEMA_ID_TAIL = `\t${TSV_NULL}`
+let lastSchemaId = Number.NaN
+let lastSchemaIdTail = ''
 
 export const bronzeRows: RowEncoder<KafkaRecord> = {
   format: tabSeparated([...RAW_RECORD_COLUMNS, '_schema_id']),
-  write: (out, r, now) => writeRaw(out, r, now, `\t${schemaId(r)}`),
+  write: (out, r, now) => writeRaw(out, r, now, schemaIdTail(r)),
 }
 
 /** Quarantine and late tables: the raw record, then why it was turned away. */
