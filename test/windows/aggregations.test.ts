@@ -164,6 +164,11 @@ describe('an Aggregate', () => {
     })
   })
 
+  it('refuses to add to accumulators missing one of its aggregations (a checkpoint from an older declaration)', () => {
+    const { customers: _, ...older } = initAll(aggregate)
+    assert.throws(() => addAll(aggregate, older, orders[0]!), /no accumulator for aggregation "customers"/)
+  })
+
   it('refuses names that cannot be ClickHouse columns, and an empty declaration', () => {
     assert.throws(() => defineAggregate({ 'total revenue': count() }), ConfigError)
     assert.throws(() => defineAggregate({ '1st': count() }), /not a valid column name/)
