@@ -1,4 +1,4 @@
-import { type Observable, Subject } from 'rxjs'
+import type { Observable } from 'rxjs'
 import { changes } from '../operators/changes.ts'
 import { decode } from '../operators/decode.ts'
 import { dedup } from '../operators/dedup.ts'
@@ -18,6 +18,7 @@ import { eventTimeBoundsMs } from '../windows/event-time-bounds.ts'
 import { watermarkMs } from '../windows/gold.ts'
 import type { GoldRow } from '../windows/gold-row.ts'
 import { GoldWindows } from '../windows/gold-windows.ts'
+import { entry } from './entry.ts'
 
 export interface PipelineSinks<T> {
   readonly bronze?: Sink<KafkaRecord>
@@ -74,20 +75,20 @@ export function buildPipeline<S extends RecordSchema>(
 ): Pipeline {
   const def = topology.definition
   const stats = new PipelineStats()
-  const input = new Subject<KafkaRecord>()
+  const input = entry<KafkaRecord>()
   const failed: unknown[] = []
   const onError = (err: unknown) => failed.push(err)
 
   if (sinks.bronze) {
     const bronze = sinks.bronze
-    input.subscribe({ next: (r) => bronze.add(r), error: onError })
+    input.observable.subscribe({ next: (r) => bronze.add(r), error: onError })
   }
 
   if ((def.dedup || def.gold?.length) && !state) {
     throw new Error(`topology ${topology.name} is stateful but was built without state`)
   }
   const golds = decodes(topology)
-    ? decodedLayers(input, topology, serde, sinks, state, stats, onError, options)
+    ? decodedLayers(input.observable, topology, serde, sinks, state, stats, onError, options)
     : undefined
 
   return {
@@ -95,7 +96,7 @@ export function buildPipeline<S extends RecordSchema>(
     push(records) {
       // Counted here, at the entry, so a bronze-only topology (which decodes nothing) counts too.
       stats.in += records.length
-      for (const r of records) input.next(r)
+      for (let i = 0; i < records.length; i++) input.next(records[i]!)
       // A throwing user operator would otherwise silently stop the stream; fail the batch instead.
       if (failed.length > 0) throw failed[0]
       golds?.closeDirty()
