@@ -63,13 +63,23 @@ export function validate<S extends RecordSchema>(
     if (unfit && unfit.length > 0) return fail(env, unfit, 'VALUE_OUT_OF_RANGE')
     if (!eventTime) {
       stats.valid++
-      return emit({ ...env, value })
+      return emit(withValue(env, value, env.eventTime))
     }
     const at = eventTime(value)
     const stray =
       opts.eventTimeBounds && outOfBounds(at, env.source.timestamp, opts.eventTimeBounds, 'eventTime')
     if (stray) return fail(env, [{ rule: 'eventTime.bounds', message: stray }], 'EVENT_TIME_OUT_OF_BOUNDS')
     stats.valid++
-    emit({ ...env, value, eventTime: at })
+    emit(withValue(env, value, at))
   })
+}
+
+/**
+ * The envelope with its validated value and event time. Built as decode builds it (one shape along
+ * the pipeline) rather than spread, unless it carries a change.
+ */
+function withValue<T>(env: Envelope<unknown>, value: T, eventTime: number): Envelope<T> {
+  return env.change === undefined
+    ? { value, source: env.source, eventTime, schemaId: env.schemaId }
+    : { ...env, value, eventTime }
 }

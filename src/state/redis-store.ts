@@ -306,10 +306,17 @@ export function packDedup(adds: DedupAdds, offset: string): [score: string, memb
     latest = Number.NEGATIVE_INFINITY
   }
   const { keys, expiries } = adds
+  // Keys admitted in the same millisecond share their expiry: its text is made once for them.
+  let expiry = Number.NaN
+  let expiryText = ''
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!
     const expiresAt = expiries[i]!
-    const entry = `${escapeKey(key)}\t${expiresAt}\n`
+    if (expiresAt !== expiry) {
+      expiry = expiresAt
+      expiryText = `\t${expiresAt}\n`
+    }
+    const entry = `${escapeKey(key)}${expiryText}`
     // A UTF-16 unit is at most 3 UTF-8 bytes: a bound without measuring every key.
     if (body.length > 0 && (body.length + entry.length) * 3 > MAX_MEMBER_BYTES) close()
     body += entry
