@@ -5,7 +5,7 @@ import type { Rejection } from '../records/rejection.ts'
 import type { RecordSchema } from '../schema/types.ts'
 import { LINEAGE_COLUMNS } from './clickhouse/ddl.ts'
 import { TSV_NULL, tsvBytesArray, tsvStringArray, tsvText } from './clickhouse/tab-separated.ts'
-import { integerText, tsvFieldsFor } from './clickhouse/tsv-values.ts'
+import { integerPrinter, tsvFieldsFor } from './clickhouse/tsv-values.ts'
 import { rowFor, type TypeFeatures } from './clickhouse/types.ts'
 import type { RowBuffer } from './row-buffer.ts'
 import { jsonLines, type RowEncoder } from './table-sink.ts'
@@ -49,10 +49,11 @@ function tsvLineage(r: KafkaRecord, ingestTime: number): string {
     lastPrefix = `${r.topic}\t${r.partition}\t`
   }
   lastRecord = r
-  lastLineage = `${lastPrefix}${r.offset}\t${integerText(r.timestamp)}\t${lastIngestText}`
+  lastLineage = `${lastPrefix}${r.offset}\t${kafkaTimestampText(r.timestamp)}\t${lastIngestText}`
   return lastLineage
 }
 
+const kafkaTimestampText = integerPrinter()
 let lastIngestTime = Number.NaN
 let lastIngestText = ''
 let lastRecord: KafkaRecord | undefined

@@ -58,8 +58,10 @@ function writer(t: FieldType, f: TypeFeatures, literal: boolean): Write {
       case 'float':
       case 'double':
         return (v) => number(v as number)
-      case 'long':
-        return (v) => integerText(v as number)
+      case 'long': {
+        const print = integerPrinter()
+        return (v) => print(v as number)
+      }
       default:
         return (v) => String(v)
     }
@@ -91,7 +93,10 @@ function writer(t: FieldType, f: TypeFeatures, literal: boolean): Write {
       }
     }
     case 'long': {
-      if (!f.dateTime64) return (v) => integerText(v as number)
+      if (!f.dateTime64) {
+        const print = integerPrinter()
+        return (v) => print(v as number)
+      }
       return literal ? (v) => `'${dateTime64(v as number)}'` : (v) => dateTime64(v as number)
     }
     case 'int':
@@ -129,24 +134,27 @@ export function number(n: number): string {
 /** Integers split at a million: both halves are small integers, which V8 prints fast. */
 const MILLION = 1_000_000
 const ZEROS = ['', '0', '00', '000', '0000', '00000']
-let lastHigh = -1
-let lastHighText = ''
 
 /**
- * `String(n)`, ~3x faster for the non-negative integers beyond 2^31 that epoch milliseconds are:
- * V8 prints those through its general double-to-text routine (~70-100 ns each, and a record has
- * two: its Kafka timestamp and its event time). The digits above the last six change every ~17
- * minutes of epoch milliseconds, so their text is kept.
+ * A printer of integers, `String(n)` ~3x faster for the non-negative integers beyond 2^31 that
+ * epoch milliseconds are: V8 prints those through its general double-to-text routine (~70-100 ns
+ * each, and a record has two: its Kafka timestamp and its event time). The digits above the last
+ * six change every ~17 minutes of epoch milliseconds, so the printer keeps their text: one printer
+ * per kind of value (the two timestamps of a record can be far apart, and would take turns).
  */
-export function integerText(n: number): string {
-  if (!(n >= MILLION && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return String(n)
-  const high = Math.floor(n / MILLION)
-  if (high !== lastHigh) {
-    lastHigh = high
-    lastHighText = String(high)
+export function integerPrinter(): (n: number) => string {
+  let lastHigh = -1
+  let lastHighText = ''
+  return (n) => {
+    if (!(n >= MILLION && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n))) return String(n)
+    const high = Math.floor(n / MILLION)
+    if (high !== lastHigh) {
+      lastHigh = high
+      lastHighText = String(high)
+    }
+    const low = String(n - high * MILLION)
+    return `${lastHighText}${ZEROS[6 - low.length]}${low}`
   }
-  const low = String(n - high * MILLION)
-  return `${lastHighText}${ZEROS[6 - low.length]}${low}`
 }
 
 // Events of one batch mostly share their day: its text is kept and only the time is formatted.
