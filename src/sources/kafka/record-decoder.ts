@@ -116,6 +116,8 @@ function read(
   if (valueLength === undefined) return undefined
   const valueAt = d.offset
   d.offset += Math.max(valueLength, 0)
+  // Lengths past the record's end: kafkajs's decoder says what it makes of them.
+  if (d.offset > d.buffer.length) return undefined
   const count = readVarLong(d)
   if (count === undefined) return undefined
   // No prototype: a header named __proto__ is a header like any other. Most records have none: they

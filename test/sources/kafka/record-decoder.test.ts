@@ -111,3 +111,18 @@ test('a record whose delta could pass what a number holds exactly is read by kaf
   assert.notEqual(Object.getPrototypeOf(fast.headers), null, 'handed to kafkajs')
   assert.deepEqual(fast, kafkajs)
 })
+
+test('a record whose value runs past its end is left to kafkajs, whatever it makes of it', () => {
+  const bytes = encodeRecord({
+    offsetDelta: 1,
+    timestampDelta: 2,
+    key: null,
+    value: Buffer.from('{"a":1}'),
+  }).buffer
+  const length = bytes[0]! >>> 1
+  // The last 3 bytes gone: the header count and the value's last 2 bytes.
+  const cut = () => new Decoder(bytes.subarray(1, 1 + length - 3))
+  const fast = fastRecordDecoder(kafkajsDecoder)(cut(), context()) as KafkaMessage
+  assert.equal(Object.getPrototypeOf(fast), Object.prototype, 'read by kafkajs, not a FetchedMessage')
+  assert.deepEqual(fast, kafkajsDecoder(cut(), context()))
+})
