@@ -1,5 +1,8 @@
 import type { Change } from './change.ts'
 
+/** Headers of a record without any, shared (no prototype: like every headers object, any name is a header). */
+export const NO_HEADERS: Readonly<Record<string, never>> = Object.freeze(Object.create(null))
+
 /** A Kafka message as the source hands it over: raw bytes plus where it came from. */
 export interface KafkaRecord {
   readonly topic: string

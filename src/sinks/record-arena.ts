@@ -1,4 +1,4 @@
-import { hasHeaders, type KafkaRecord } from '../records/record.ts'
+import { hasHeaders, type KafkaRecord, NO_HEADERS } from '../records/record.ts'
 
 const FIRST_RECORDS = 1024
 /**
@@ -7,7 +7,6 @@ const FIRST_RECORDS = 1024
  */
 const FIELDS = 8
 const NULL_LENGTH = -1
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze(Object.create(null))
 
 /**
  * The input records behind one partition's rows of an epoch, kept for the rare row the server

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { NO_HEADERS } from '../../records/record.ts'
 
 /**
  * kafkajs decodes each record's offset and timestamp through its Long type: it parses the batch's
@@ -19,7 +20,6 @@ const RECORD_DECODER = 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js'
 /** The batch decoder takes the record decoder when it is first loaded (on the first fetch). */
 const BATCH_DECODER = 'kafkajs/src/protocol/recordBatch/v0/decoder.js'
 const LOG_APPEND_TIME = 1
-const NO_HEADERS = Object.freeze(Object.create(null))
 
 /** kafkajs's Decoder, as far as a record is read from it. */
 interface Decoder {

@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs'
-import type { KafkaHeader, KafkaRecord } from '../../records/record.ts'
+import { type KafkaHeader, type KafkaRecord, NO_HEADERS } from '../../records/record.ts'
 
 type HeaderValue = IHeaders[string]
 
@@ -18,15 +18,13 @@ function values(v: HeaderValue): (Buffer | string)[] {
   return all.filter((x) => typeof x === 'string' || Buffer.isBuffer(x))
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze(Object.create(null))
-
 function hasKeys(o: object): boolean {
   for (const _ in o) return true
   return false
 }
 
 export function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecord {
-  let headers = NO_HEADERS
+  let headers: Readonly<Record<string, string>> = NO_HEADERS
   let headerList: KafkaHeader[] | undefined
   if (m.headers && hasKeys(m.headers)) {
     // No prototype: a header named __proto__ is a header like any other.
