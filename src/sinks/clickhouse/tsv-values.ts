@@ -58,10 +58,8 @@ function writer(t: FieldType, f: TypeFeatures, literal: boolean): Write {
       case 'float':
       case 'double':
         return (v) => number(v as number)
-      case 'long': {
-        const print = integerPrinter()
-        return (v) => print(v as number)
-      }
+      case 'long':
+        return integerPrinter() as Write
       default:
         return (v) => String(v)
     }
@@ -93,10 +91,7 @@ function writer(t: FieldType, f: TypeFeatures, literal: boolean): Write {
       }
     }
     case 'long': {
-      if (!f.dateTime64) {
-        const print = integerPrinter()
-        return (v) => print(v as number)
-      }
+      if (!f.dateTime64) return integerPrinter() as Write
       return literal ? (v) => `'${dateTime64(v as number)}'` : (v) => dateTime64(v as number)
     }
     case 'int':
